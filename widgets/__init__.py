@@ -1,0 +1,52 @@
+"""Not Alone widgets: scenarios, quizzes and help cards rendered from content files.
+
+Lesson notebooks use the functions below. The models (widgets.scenario, widgets.quiz) never
+import ipywidgets; the views are imported only when a function here is called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ContentError
+from .i18n import available_languages, current_language, use_language
+from .progress import ProgressStore
+from .quiz import QuizAttempt, load_quiz
+from .scenario import ScenarioRun, load_scenario
+
+__all__ = ["ContentError", "available_languages", "current_language", "use_language", "load_scenario", "load_quiz",
+           "play_scenario", "show_quiz", "show_help_card", "show_rules", "ProgressStore", "ScenarioRun", "QuizAttempt"]
+
+
+def play_scenario(path: str | Path, *, language: str | None = None, graded: bool = False,
+                  store: ProgressStore | None = None):
+    """A chat view of the scenario in `path`, resuming the choices saved next to the notebook.
+
+    graded=True keeps the first play-through: the student cannot restart it.
+    """
+    from .views.chat import ChatView
+
+    run = ScenarioRun(load_scenario(path), store if store is not None else ProgressStore.for_directory(), graded=graded)
+    return ChatView(run, language or current_language())
+
+
+def show_quiz(path: str | Path, *, language: str | None = None, store: ProgressStore | None = None):
+    """A quiz view of the quiz in `path`, resuming the answers saved next to the notebook."""
+    from .views.quiz import QuizView
+
+    attempt = QuizAttempt(load_quiz(path), store if store is not None else ProgressStore.for_directory())
+    return QuizView(attempt, language or current_language())
+
+
+def show_help_card(*, language: str | None = None):
+    """Where to get help: a trusted adult, 111, 113 and reporting on the platform."""
+    from .views.help_card import CardView, help_card_html
+
+    return CardView(help_card_html, language or current_language(), "notalone-help-card")
+
+
+def show_rules(*, language: str | None = None):
+    """The campaign's 3 Nos and 3 Musts."""
+    from .views.help_card import CardView, rules_html
+
+    return CardView(rules_html, language or current_language(), "notalone-rules")

@@ -1,0 +1,119 @@
+"""Where a student's choices live, so they survive re-running a cell and nbgrader's autograder.
+
+Choices are saved in `notalone-progress.json` in the notebook's working directory. nbgrader
+copies every file of a submission, so the autograder, which re-runs the notebook with no
+clicks, sees the same choices the student made. If that file is absent but an instructor's
+`notalone-answer-key.json` is present (an assignment's source folder), the key is loaded
+read-only; nbgrader is configured never to release or collect that file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Iterable, Mapping
+
+FORMAT = "notalone-progress/1"
+PROGRESS_FILE = "notalone-progress.json"
+ANSWER_KEY_FILE = "notalone-answer-key.json"
+
+
+class ProgressStore:
+    """A JSON file of scenario choices and quiz answers, written atomically after every action."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._data = self._load()
+
+    @classmethod
+    def for_directory(cls, directory: str | Path = ".") -> "ProgressStore":
+        """The student's store in `directory`, or the instructor's answer key when only that exists."""
+        directory = Path(directory)
+        progress, key = directory / PROGRESS_FILE, directory / ANSWER_KEY_FILE
+        if not progress.exists() and key.exists():
+            return cls(key, read_only=True)
+        return cls(progress)
+
+    def _empty(self) -> dict:
+        return {"format": FORMAT, "scenarios": {}, "quizzes": {}}
+
+    def _load(self) -> dict:
+        if not self.path.exists():
+            return self._empty()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
+                raise ValueError(f"expected a JSON object with \"format\": \"{FORMAT}\"")
+            for section in ("scenarios", "quizzes"):
+                if not isinstance(data.setdefault(section, {}), dict):
+                    raise ValueError(f"expected {section!r} to be an object")
+            return data
+        except ValueError as error:
+            if self.read_only:
+                raise ValueError(f"{self.path}: {error}") from None
+            kept = self.path.with_name(f"{self.path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}{self.path.suffix}")
+            self.path.replace(kept)
+            warnings.warn(f"{self.path} could not be read ({error}); it was kept as {kept.name} and a new one was started.")
+            return self._empty()
+
+    def _save(self) -> None:
+        if self.read_only:
+            raise PermissionError(f"{self.path} is an answer key and is read-only")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".notalone-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(self._data, stream, ensure_ascii=False, indent=1)
+        os.replace(temporary, self.path)
+
+    # Scenarios ---------------------------------------------------------
+    def choices(self, scenario_id: str) -> list[tuple[str, str]]:
+        """The (node, option) choices of the current attempt, in order."""
+        record = self._data["scenarios"].get(scenario_id, {})
+        return [(c["node"], c["option"]) for c in record.get("choices", []) if isinstance(c, dict) and "node" in c and "option" in c]
+
+    def save_choices(self, scenario_id: str, choices: Iterable[tuple[str, str]]) -> None:
+        record = self._data["scenarios"].setdefault(scenario_id, {"choices": [], "earlier_attempts": []})
+        record["choices"] = [{"node": node, "option": option} for node, option in choices]
+        self._save()
+
+    def start_new_attempt(self, scenario_id: str) -> None:
+        """Begin again, keeping the previous attempt in `earlier_attempts` (nothing is lost)."""
+        record = self._data["scenarios"].setdefault(scenario_id, {"choices": [], "earlier_attempts": []})
+        if record.get("choices"):
+            record.setdefault("earlier_attempts", []).append(record["choices"])
+        record["choices"] = []
+        self._save()
+
+    # Quizzes -------------------------------------------------------------
+    def quiz_answers(self, quiz_id: str) -> dict[str, list[str]]:
+        answers = self._data["quizzes"].get(quiz_id, {}).get("answers", {})
+        return {q: list(a) for q, a in answers.items() if isinstance(a, list)}
+
+    def save_quiz_answers(self, quiz_id: str, answers: Mapping[str, Iterable[str]]) -> None:
+        record = self._data["quizzes"].setdefault(quiz_id, {"answers": {}, "earlier_attempts": []})
+        record["answers"] = {question: sorted(options) for question, options in answers.items()}
+        self._save()
+
+    def retract_quiz_answer(self, quiz_id: str, question_id: str) -> None:
+        """Clear one answer so it can be tried again, keeping the old one in `earlier_attempts`."""
+        record = self._data["quizzes"].setdefault(quiz_id, {"answers": {}, "earlier_attempts": []})
+        if question_id in record["answers"]:
+            record.setdefault("earlier_attempts", []).append({question_id: record["answers"].pop(question_id)})
+            self._save()
+
+
+class MemoryStore(ProgressStore):
+    """A store that keeps nothing on disk: for previews and tests."""
+
+    def __init__(self):
+        self.path = Path("(memory)")
+        self.read_only = False
+        self._data = self._empty()
+
+    def _save(self) -> None:
+        pass

@@ -1,0 +1,1 @@
+"""Thin ipywidgets views over the pure models in widgets.scenario and widgets.quiz."""
