@@ -70,8 +70,9 @@ def read_document(path: str | Path) -> Document:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        raise ContentError([Problem(name, "", f"invalid YAML: {error.problem}", mark.line + 1 if mark else None)]) from None
+        mark, context = error.problem_mark, error.context_mark
+        detail = f" ({error.context} that starts on line {context.line + 1})" if error.context and context else ""
+        raise ContentError([Problem(name, "", f"invalid YAML: {error.problem}{detail}", mark.line + 1 if mark else None)]) from None
     if node is None:
         raise ContentError([Problem(name, "", "the file is empty")])
     return Document(path, data, _line_map(node))
@@ -96,6 +97,10 @@ def _describe(error) -> str:
         return f"{error.instance!r} is not valid: expected {hint}" if hint else error.message
     if error.validator == "enum":
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "minItems":
+        return f"expected at least {error.validator_value} item(s), found {len(error.instance)}"
+    if error.validator == "maxItems":
+        return f"expected at most {error.validator_value} item(s), found {len(error.instance)}"
     if error.validator == "type":
         return f"expected {error.validator_value}, found {type(error.instance).__name__} {error.instance!r}"
     return error.message
