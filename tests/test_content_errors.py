@@ -4,7 +4,7 @@ import pytest
 
 from widgets import ContentError, load_quiz, load_scenario
 
-from conftest import FIXTURES
+from support import FIXTURES
 
 TINY = (FIXTURES / "tiny.scenario.yaml").read_text(encoding="utf-8")
 TINY_QUIZ = (FIXTURES / "tiny.quiz.yaml").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ import pytest
 from widgets.progress import ProgressStore
 from widgets.quiz import QuizAttempt, load_quiz
 
-from conftest import FIXTURES
+from support import FIXTURES
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from widgets.progress import ANSWER_KEY_FILE, PROGRESS_FILE, MemoryStore, ProgressStore
 from widgets.scenario import ScenarioRun, load_scenario
 
-from conftest import FIXTURES
+from support import FIXTURES
 
 
 @pytest.fixture

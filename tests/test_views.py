@@ -8,7 +8,7 @@ import pytest
 from widgets import play_scenario, show_help_card, show_quiz, show_rules, use_language
 from widgets.progress import MemoryStore
 
-from conftest import FIXTURES, REPO
+from support import FIXTURES, REPO
 
 SCENARIO = FIXTURES / "tiny.scenario.yaml"
 QUIZ = FIXTURES / "tiny.quiz.yaml"
