@@ -1,0 +1,1 @@
+"""The `notalone` command: tools for curriculum authors and teachers around the widgets package."""

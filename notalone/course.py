@@ -1,0 +1,125 @@
+"""The course as a whole: the lesson manifest, its content files and the checks over all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from widgets import ContentError, load_quiz, load_scenario
+from widgets.content import read_document
+from widgets.errors import Problem, display_path
+from widgets.i18n import available_languages, localize, translation_problems, ui_strings
+from widgets.rules import rules
+
+from .notebooks import hygiene_problems, nbgrader_problems, path_problems, read_notebook, skeleton_problems
+
+MANIFEST = Path("lessons") / "manifest.yaml"
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    title: dict
+    notebooks: dict  # language -> path relative to lessons/
+    rules: tuple
+
+
+def load_manifest(root: Path) -> tuple[list[Unit], list[Problem]]:
+    """The ordered units, and every problem with the manifest itself."""
+    path = root / MANIFEST
+    try:
+        document = read_document(path)
+    except ContentError as error:
+        return [], error.problems
+    data = document.data
+    if not isinstance(data, dict) or not isinstance(data.get("units"), list):
+        return [], [document.problem((), "expected a mapping with a 'units' list")]
+    units, problems, seen = [], translation_problems(document), set()
+    for index, entry in enumerate(data["units"]):
+        where = ("units", index)
+        missing = [key for key in ("id", "title", "notebooks") if not isinstance(entry, dict) or key not in entry]
+        if missing:
+            problems.append(document.problem(where, f"missing {', '.join(missing)} (each unit needs id, title, notebooks, rules)"))
+            continue
+        if entry["id"] in seen:
+            problems.append(document.problem(where + ("id",), f"unit {entry['id']!r} is listed twice"))
+        seen.add(entry["id"])
+        for language in available_languages():
+            notebook = entry["notebooks"].get(language) if isinstance(entry["notebooks"], dict) else None
+            if not notebook:
+                problems.append(document.problem(where + ("notebooks",), f"no {language!r} notebook listed"))
+            elif not (path.parent / notebook).is_file():
+                problems.append(document.problem(where + ("notebooks", language), f"{notebook!r} does not exist under lessons/"))
+        for r_index, rule_id in enumerate(entry.get("rules", [])):
+            if rule_id not in rules():
+                problems.append(document.problem(where + ("rules", r_index), f"unknown rule {rule_id!r}; expected one of: {', '.join(rules())}"))
+        units.append(Unit(entry["id"], entry["title"], dict(entry["notebooks"]), tuple(entry.get("rules", []))))
+    return units, problems
+
+
+def content_files(root: Path) -> list[Path]:
+    folders = [root / "lessons", root / "assessments" / "source"]
+    return sorted(p for folder in folders if folder.exists()
+                  for pattern in ("*.scenario.yaml", "*.quiz.yaml") for p in folder.rglob(pattern))
+
+
+def check_course(root: Path) -> list[Problem]:
+    """Every problem an author should fix before students see the course."""
+    root = Path(root)
+    problems: list[Problem] = []
+    for language in available_languages():
+        try:
+            ui_strings(language)
+        except ContentError as error:
+            problems += error.problems
+    units, manifest_problems = load_manifest(root)
+    problems += manifest_problems
+    for path in content_files(root):
+        loader = load_scenario if path.name.endswith(".scenario.yaml") else load_quiz
+        try:
+            loader(path)
+        except ContentError as error:
+            problems += error.problems
+    listed = {(root / "lessons" / nb).resolve() for unit in units for nb in unit.notebooks.values()}
+    for path in sorted((root / "lessons").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        notebook, unreadable = read_notebook(path)
+        problems += unreadable
+        if notebook is None:
+            continue
+        problems += hygiene_problems(path, notebook) + path_problems(path, notebook)
+        if path.resolve() in listed:
+            problems += skeleton_problems(path, notebook)
+        else:
+            problems.append(Problem(display_path(path), "", f"not listed in {MANIFEST}: add it to a unit's notebooks"))
+    source = root / "assessments" / "source"
+    grade_ids: set = set()
+    for path in sorted(source.rglob("*.ipynb")) if source.exists() else []:
+        notebook, unreadable = read_notebook(path)
+        problems += unreadable
+        if notebook is not None:
+            problems += hygiene_problems(path, notebook) + path_problems(path, notebook) + nbgrader_problems(path, notebook, grade_ids)
+    return problems
+
+
+def navigation_markdown(root: Path) -> str:
+    """lessons/README.md, generated from the manifest: the course's table of contents in every language."""
+    units, problems = load_manifest(root)
+    if problems:
+        raise ContentError(problems)
+    lines = ["<!-- Generated by `notalone nav` from lessons/manifest.yaml. Do not edit by hand. -->", "",
+             "# Not Alone · Không một mình", ""]
+    for language in available_languages():
+        lines += [f"## {ui_strings(language)['language_name']}", ""]
+        for number, unit in enumerate(units, 1):
+            lines.append(f"{number}. [{localize(unit.title, language)}]({unit.notebooks[language]})")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def format_problems(problems: list[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)
+
+
+__all__ = ["check_course", "load_manifest", "navigation_markdown", "format_problems", "display_path"]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up the course in an isolated environment (.venv) and open JupyterLab on the lessons.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+    echo "Python's venv module is missing. On Debian: sudo apt-get install python3-venv" >&2
+    exit 1
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e .
+exec .venv/bin/jupyter lab --ServerApp.root_dir=lessons --LabApp.default_url=/lab/tree/README.md "$@"
