@@ -1,0 +1,159 @@
+"""`notalone check` catches each class of author mistake and names the file and the place."""
+
+import json
+import shutil
+
+import pytest
+
+from notalone.cli import main
+from notalone.course import check_course
+
+from support import REPO
+
+LESSON = "lessons/unit01-online-kidnapping/lesson.en.ipynb"
+SCENARIO = "lessons/unit01-online-kidnapping/kind-stranger.scenario.yaml"
+QUIZ = "lessons/unit01-online-kidnapping/self-check.quiz.yaml"
+ASSIGNMENT = "assessments/source/unit01-online-kidnapping/unit01-online-kidnapping.ipynb"
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    """A clean copy of the course to break."""
+    shutil.copytree(REPO / "lessons", tmp_path / "lessons", ignore=shutil.ignore_patterns("notalone-progress*"))
+    shutil.copytree(REPO / "assessments" / "source", tmp_path / "assessments" / "source")
+    monkeypatch.chdir(tmp_path)
+    assert check_course(tmp_path) == []
+    return tmp_path
+
+
+def edit_notebook(path, change):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    change(notebook)
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def cells_tagged(notebook, tag):
+    return [cell for cell in notebook["cells"] if tag in cell["metadata"].get("tags", [])]
+
+
+def only_problem(course, file, where_prefix=""):
+    problems = check_course(course)
+    assert len(problems) >= 1
+    matching = [p for p in problems if p.file == file and p.where.startswith(where_prefix)]
+    assert matching, f"expected a problem in {file} at {where_prefix!r}, got: {problems}"
+    return matching[0]
+
+
+def test_schema_errors_name_the_line(course):
+    path = course / SCENARIO
+    text = path.read_text(encoding="utf-8").replace("rule: no-secrets", "rule: keep-quiet", 1)
+    path.write_text(text, encoding="utf-8")
+    problem = only_problem(course, SCENARIO)
+    assert "unknown rule 'keep-quiet'" in problem.message
+    assert text.splitlines()[problem.line - 1].strip() == "rule: keep-quiet"
+
+
+def test_missing_translations_are_found(course):
+    path = course / QUIZ
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip().startswith("vi:"))
+    del lines[index]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problem = only_problem(course, QUIZ)
+    assert "missing the 'vi' translation" in problem.message and problem.line
+
+
+def test_a_lesson_missing_a_section_is_reported(course):
+    def drop_key_points(notebook):
+        for cell in cells_tagged(notebook, "key-points"):
+            cell["metadata"]["tags"].remove("key-points")
+    edit_notebook(course / LESSON, drop_key_points)
+    assert "missing the 'key-points' section" in only_problem(course, LESSON, "cells").message
+
+
+def test_sections_out_of_order_are_reported(course):
+    def move_help_card_first(notebook):
+        cards = cells_tagged(notebook, "help-card")
+        notebook["cells"] = cards + [c for c in notebook["cells"] if c not in cards]
+    edit_notebook(course / LESSON, move_help_card_first)
+    problem = only_problem(course, LESSON, "cell")
+    assert "out of order" in problem.message
+
+
+def test_outputs_and_volatile_metadata_are_reported(course):
+    def run_it(notebook):
+        code = next(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code")
+        notebook["cells"][code]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "hi"}]
+        notebook["cells"][code]["metadata"]["execution"] = {"iopub.status.busy": "2026-11-24"}
+        notebook["metadata"]["widgets"] = {"state": {}}
+    edit_notebook(course / LESSON, run_it)
+    messages = [str(p) for p in check_course(course)]
+    assert any("committed with outputs" in m and LESSON in m and "cell " in m for m in messages)
+    assert any("volatile cell metadata 'execution'" in m for m in messages)
+    assert any("metadata.widgets" in m for m in messages)
+    assert main(["clean", str(course / LESSON)]) == 0
+    assert check_course(course) == []
+
+
+def test_paths_that_do_not_resolve_are_reported(course):
+    def break_paths(notebook):
+        code = next(c for c in cells_tagged(notebook, "scenario") if c["cell_type"] == "code")
+        code["source"] = 'chat = play_scenario("kind-strnager.scenario.yaml")\nchat'
+        markdown = next(c for c in notebook["cells"] if c["cell_type"] == "markdown")
+        markdown["source"] += "\n\n![map](images/missing.png) [next](https://example.com/lesson)"
+    edit_notebook(course / LESSON, break_paths)
+    messages = [str(p) for p in check_course(course)]
+    assert any("'kind-strnager.scenario.yaml' does not exist" in m for m in messages)
+    assert any("'images/missing.png' does not exist" in m for m in messages)
+    assert any("must work offline" in m for m in messages)
+
+
+def grade_cells(notebook):
+    return [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+
+
+@pytest.mark.parametrize("defect, words", [
+    ("duplicate-grade-id", "is used twice"),
+    ("no-points", "needs points > 0"),
+    ("no-skill-tag", "needs a skill tag"),
+    ("unbalanced-markers", "unbalanced markers"),
+])
+def test_nbgrader_metadata_problems(course, defect, words):
+    def damage(notebook):
+        first, second = grade_cells(notebook)[:2]
+        if defect == "duplicate-grade-id":
+            second["metadata"]["nbgrader"]["grade_id"] = first["metadata"]["nbgrader"]["grade_id"]
+        elif defect == "no-points":
+            first["metadata"]["nbgrader"]["points"] = 0
+        elif defect == "no-skill-tag":
+            first["metadata"]["tags"] = [t for t in first["metadata"].get("tags", []) if not t.startswith("skill:")]
+        else:
+            first["source"] = (first["source"] if isinstance(first["source"], str) else "".join(first["source"])) + "\n### BEGIN HIDDEN TESTS\n"
+    edit_notebook(course / ASSIGNMENT, damage)
+    problem = only_problem(course, ASSIGNMENT, "cell ")
+    assert words in problem.message
+
+
+def test_manifest_problems_are_reported(course):
+    path = course / "lessons" / "manifest.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lesson.vi.ipynb", "lesson.vn.ipynb"), encoding="utf-8")
+    messages = [str(p) for p in check_course(course)]
+    assert any("lessons/manifest.yaml" in m and "units[0].notebooks.vi" in m and "does not exist" in m for m in messages)
+    assert any("lesson.vi.ipynb" in m and "not listed" in m for m in messages)
+
+
+def test_the_command_exits_nonzero_and_prints_locations(course, capsys):
+    path = course / SCENARIO
+    path.write_text(path.read_text(encoding="utf-8").replace("safe: true", "safe: maybe", 1), encoding="utf-8")
+    (course / "lessons" / "README.md").unlink(missing_ok=True)
+    assert main(["check", "--root", str(course)]) == 1
+    out = capsys.readouterr().out
+    assert f"{SCENARIO}:" in out and "expected boolean" in out
+
+
+def test_help_is_there_for_every_subcommand(capsys):
+    for command in ([], ["check"], ["nav"], ["clean"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(command + ["--help"])
+        assert exit_.value.code == 0
+        assert "usage: notalone" in capsys.readouterr().out
