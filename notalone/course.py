@@ -11,7 +11,29 @@ from widgets.errors import Problem, display_path
 from widgets.i18n import available_languages, localize, translation_problems, ui_strings
 from widgets.rules import rules
 
-from .notebooks import hygiene_problems, nbgrader_problems, path_problems, read_notebook, skeleton_problems
+from .notebooks import hygiene_problems, nbgrader_problems, path_problems, read_notebook, skeleton_problems, source
+
+UNTRANSLATED = "TODO(translate)"
+
+
+def todo_warning(text: str) -> str | None:
+    if UNTRANSLATED in text:
+        return "untranslated text (marked TODO(translate)): translate it and remove the mark"
+    if "TODO" in text:
+        return "placeholder text (marked TODO) is still to be written"
+    return None
+
+
+def content_todo_warnings(path: Path) -> list[Problem]:
+    document = read_document(path)
+    return [document.problem(where, message, "warning") for where, text in document.strings()
+            if (message := todo_warning(text))]
+
+
+def notebook_todo_warnings(path: Path, notebook: dict) -> list[Problem]:
+    return [Problem(display_path(path), f"cell {index}", message, severity="warning")
+            for index, cell in enumerate(notebook.get("cells", []), 1)
+            if cell.get("cell_type") == "markdown" and (message := todo_warning(source(cell)))]
 
 MANIFEST = Path("lessons") / "manifest.yaml"
 
@@ -73,11 +95,12 @@ def check_course(root: Path) -> list[Problem]:
         except ContentError as error:
             problems += error.problems
     units, manifest_problems = load_manifest(root)
-    problems += manifest_problems
+    problems += manifest_problems or content_todo_warnings(root / MANIFEST)
     for path in content_files(root):
         loader = load_scenario if path.name.endswith(".scenario.yaml") else load_quiz
         try:
             loader(path)
+            problems += content_todo_warnings(path)
         except ContentError as error:
             problems += error.problems
     listed = {(root / "lessons" / nb).resolve() for unit in units for nb in unit.notebooks.values()}
@@ -88,7 +111,7 @@ def check_course(root: Path) -> list[Problem]:
         problems += unreadable
         if notebook is None:
             continue
-        problems += hygiene_problems(path, notebook) + path_problems(path, notebook)
+        problems += hygiene_problems(path, notebook) + path_problems(path, notebook) + notebook_todo_warnings(path, notebook)
         if path.resolve() in listed:
             problems += skeleton_problems(path, notebook)
         else:

@@ -51,9 +51,21 @@ class Document:
             path = path[:-1]
         return self._lines.get(path)
 
-    def problem(self, path: Iterable, message: str) -> Problem:
+    def problem(self, path: Iterable, message: str, severity: str = "error") -> Problem:
         path = tuple(path)
-        return Problem(self.name, format_path(path) if path else "", message, self.line_of(path))
+        return Problem(self.name, format_path(path) if path else "", message, self.line_of(path), severity)
+
+    def strings(self, data=None, path: PathKey = ()):
+        """Every (path, string) in the document."""
+        data = self.data if data is None else data
+        if isinstance(data, str):
+            yield path, data
+        elif isinstance(data, dict):
+            for key, value in data.items():
+                yield from self.strings(value, path + (key,))
+        elif isinstance(data, list):
+            for index, value in enumerate(data):
+                yield from self.strings(value, path + (index,))
 
 
 def read_document(path: str | Path) -> Document:

@@ -14,10 +14,12 @@ class Problem:
     where: str
     message: str
     line: int | None = None
+    severity: str = "error"  # "warning": shown, but does not fail `notalone check` unless --strict
 
     def __str__(self) -> str:
         location = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{location}: {self.where}: {self.message}" if self.where else f"{location}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{location}: {self.where}: {label}{self.message}" if self.where else f"{location}: {label}{self.message}"
 
 
 class ContentError(ValueError):
