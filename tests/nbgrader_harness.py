@@ -1,0 +1,121 @@
+"""Round trips through the real nbgrader commands, driven by a spec per assignment.
+
+A spec (tests/assignments/<assignment>.yaml) lists submissions built from the RELEASED
+notebook and the exact autograded score expected for every grade cell:
+
+    assignment: unit02-no-strangers
+    submissions:
+      perfect:
+        solutions: source            # every solution cell as in source/, markers removed
+        progress: answer-key         # the answer key's choices and quiz answers
+        written: {reflection: "..."} # manually graded answers (grade_id -> text)
+        expected: {decision-1: 1, split-url-visible: 2, ...}
+      empty:
+        expected: zero               # the release untouched: every autograded cell 0
+      partial:
+        solutions: {split-url: "def split_url(url): ..."}   # grade_id of the solution cell -> code
+        progress: {scenarios: {<id>: [[node, option], ...]}, quizzes: {<id>: {<question>: [options]}}}
+        expected: {...}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from support import REPO
+
+ASSESSMENTS = REPO / "assessments"
+PROGRESS = "notalone-progress.json"
+ANSWER_KEY = "notalone-answer-key.json"
+SPECS = REPO / "tests" / "assignments"
+
+
+def load_specs() -> dict[str, dict]:
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(SPECS.glob("*.yaml"))}
+
+
+def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a real nbgrader command in the course folder, isolated from the user's Jupyter config."""
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+           "JUPYTER_CONFIG_DIR": str(course / ".jupyter-config")}
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=900)
+    if check:
+        assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def copy_course(destination: Path) -> Path:
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ASSESSMENTS / "nbgrader_config.py", destination / "nbgrader_config.py")
+    shutil.copytree(ASSESSMENTS / "source", destination / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", PROGRESS))
+    return destination
+
+
+def notebook_name(course: Path, assignment: str) -> str:
+    names = [p.name for p in (course / "source" / assignment).glob("*.ipynb")]
+    assert len(names) == 1, f"{assignment}: expected one notebook, found {names}"
+    return names[0]
+
+
+def cells_by_grade_id(notebook) -> dict:
+    return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in notebook.cells if "nbgrader" in cell.metadata}
+
+
+def without_solution_markers(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def autograded_cells(notebook) -> list[str]:
+    return [cell.metadata.nbgrader.grade_id for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")]
+
+
+def build_submission(course: Path, assignment: str, student: str, spec: dict) -> None:
+    """Write submitted/<student>/<assignment>/ from the release, as the spec describes."""
+    from widgets.progress import ProgressStore
+
+    release, source = course / "release" / assignment, course / "source" / assignment
+    name = notebook_name(course, assignment)
+    folder = course / "submitted" / student / assignment
+    shutil.copytree(release, folder)
+    (folder / "timestamp.txt").write_text(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+    notebook = nbformat.read(release / name, as_version=4)
+    cells = cells_by_grade_id(notebook)
+    solutions = spec.get("solutions") or {}
+    if solutions == "source":
+        source_cells = cells_by_grade_id(nbformat.read(source / name, as_version=4))
+        solutions = {grade_id: without_solution_markers(cell.source) for grade_id, cell in source_cells.items()
+                     if cell.metadata.nbgrader.get("solution") and cell.cell_type == "code"}
+    for grade_id, code in {**solutions, **(spec.get("written") or {})}.items():
+        cells[grade_id].source = code
+    nbformat.write(notebook, folder / name)
+    progress = spec.get("progress")
+    if progress == "answer-key":
+        shutil.copy(source / ANSWER_KEY, folder / PROGRESS)
+    elif progress:
+        store = ProgressStore(folder / PROGRESS)
+        for scenario_id, choices in (progress.get("scenarios") or {}).items():
+            store.save_choices(scenario_id, [tuple(choice) for choice in choices])
+        for quiz_id, answers in (progress.get("quizzes") or {}).items():
+            store.save_quiz_answers(quiz_id, answers)
+
+
+def expected_scores(course: Path, assignment: str, spec: dict) -> dict[str, float]:
+    cells = autograded_cells(nbformat.read(course / "source" / assignment / notebook_name(course, assignment), as_version=4))
+    expected = spec["expected"]
+    if expected == "zero":
+        return dict.fromkeys(cells, 0)
+    missing = set(cells) - set(expected)
+    assert not missing, f"the spec must give an expected score for every autograded cell; missing: {sorted(missing)}"
+    return {cell: expected[cell] for cell in cells}
