@@ -1,7 +1,8 @@
 """Languages: which ones exist, which one a student sees, and the user-interface strings.
 
-A language exists when widgets/locales/<code>.yaml exists. Adding a language means adding
-that file and the same key to every localized text in the content: no code changes.
+A language exists when widgets/locales/<code>.yaml exists. A widget may keep its own strings in
+widgets/locales/<code>.<widget>.yaml; they are merged in. Adding a language means adding those
+files and the same key to every localized text in the content: no code changes.
 """
 
 from __future__ import annotations
@@ -23,14 +24,18 @@ _chosen: str | None = None
 def available_languages() -> tuple[str, ...]:
     """Language codes with a locale file, e.g. ('en', 'vi')."""
     folder = resources.files("widgets").joinpath("locales")
-    return tuple(sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")))
+    return tuple(sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir()
+                        if entry.name.endswith(".yaml") and "." not in entry.name.removesuffix(".yaml")))
 
 
 @lru_cache(maxsize=None)
 def ui_strings(language: str) -> dict[str, str]:
     """The user-interface strings of one language, checked to have every key English has."""
     folder = resources.files("widgets").joinpath("locales")
-    strings = yaml.safe_load(folder.joinpath(f"{language}.yaml").read_text("utf-8"))
+    strings = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name == f"{language}.yaml" or (entry.name.startswith(f"{language}.") and entry.name.endswith(".yaml")):
+            strings.update(yaml.safe_load(entry.read_text("utf-8")) or {})
     if language != FALLBACK_LANGUAGE:
         missing = sorted(set(ui_strings(FALLBACK_LANGUAGE)) - set(strings))
         if missing:
