@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from widgets import ContentError
+
 from .course import check_course, format_problems, navigation_markdown
 from .notebooks import clean, hygiene_problems, read_notebook
 from .scaffold import ScaffoldError, new_lesson, new_scenario
@@ -43,7 +45,12 @@ def cmd_check(args) -> int:
 
 def cmd_nav(args) -> int:
     root = args.root or _repo_root(Path.cwd())
-    (root / "lessons" / "README.md").write_text(navigation_markdown(root), encoding="utf-8")
+    try:
+        text = navigation_markdown(root)
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    (root / "lessons" / "README.md").write_text(text, encoding="utf-8")
     print("wrote lessons/README.md")
     return 0
 
