@@ -1,0 +1,409 @@
+"""`notalone grade`: autograde a class in parallel, each notebook in its own fresh, sandboxed kernel.
+
+Grading goes through nbgrader's own Autograde converter and gradebook, so formgrader and
+`nbgrader export` work unchanged and the scores are nbgrader's. What differs:
+- several students are graded at once (worker processes), and kernels come from a sandbox
+  (notalone.sandbox) that starts them cheaply;
+- submissions are checked and staged first (wrong names, broken or huge files, symlinks,
+  tampered test cells), so one bad submission never stops the batch, and every problem is
+  reported as a flag with its reason;
+- output on stderr no longer costs a correct answer its points (stock nbgrader gives 0).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, Execute,
+                                    IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
+
+from .sandbox import Limits, Sandbox, open_sandbox
+
+RESULTS_FILE = "notalone-grading.json"
+STAGING = Path(".notalone") / "staged"
+MAX_NOTEBOOK_MB = 20
+MAX_FILE_MB = 20
+
+
+@dataclass
+class Flag:
+    """Something a teacher should know about one submission."""
+
+    kind: str  # repaired | limit | invalid | error
+    reason: str
+    notebook: str = ""
+
+
+@dataclass
+class Outcome:
+    student: str
+    assignment: str
+    graded: bool
+    seconds: float
+    flags: list[Flag] = field(default_factory=list)
+    log: str = ""
+
+
+# Set in each worker process: the sandbox that makes kernels and the flags of the current submission.
+_SANDBOX: Sandbox | None = None
+_FLAGS: list[Flag] = []
+_COURSE_ROOT: Path | None = None
+
+
+def _flag(kind: str, reason: str, resources: dict | None = None) -> None:
+    notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
+    _FLAGS.append(Flag(kind, reason, notebook))
+
+
+def reference_notebook(root: Path, assignment: str, notebook: str) -> Path:
+    """What the student was given: the release (with the header and nbgrader's metadata), else the source."""
+    release = root / "release" / assignment / f"{notebook}.ipynb"
+    return release if release.exists() else root / "source" / assignment / f"{notebook}.ipynb"
+
+
+class RepairStructure(NbGraderPreprocessor):
+    """Put back what a student changed in the structure: deleted, duplicated, converted or re-labelled
+    test cells and edited nbgrader metadata. Each repair is flagged; the student's answers are kept."""
+
+    def preprocess(self, nb, resources):
+        assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
+        source = nbformat.read(reference_notebook(_COURSE_ROOT, assignment, notebook), as_version=4)
+        source_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if "nbgrader" in c.metadata}
+        seen, cells = set(), []
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+            if meta is None:
+                cells.append(cell)
+                continue
+            original = source_cells.get(grade_id)
+            if original is None:
+                _flag("repaired", f"cell with unknown grade_id {grade_id!r}: its grading metadata was removed", resources)
+                del cell.metadata["nbgrader"]
+            elif grade_id in seen:
+                _flag("repaired", f"duplicated cell {grade_id!r}: the copy was ignored", resources)
+                continue
+            else:
+                seen.add(grade_id)
+                protected = original.metadata.nbgrader.get("locked") or not original.metadata.nbgrader.get("solution")
+                if cell.cell_type != original.cell_type and protected:
+                    _flag("repaired", f"cell {grade_id!r} was changed to {cell.cell_type}: restored from the source", resources)
+                    cell = nbformat.from_dict(json.loads(json.dumps(original)))
+                elif cell.metadata["nbgrader"] != original.metadata.nbgrader:
+                    changed = sorted(k for k in set(meta) | set(original.metadata.nbgrader)
+                                     if k != "checksum" and meta.get(k) != original.metadata.nbgrader.get(k))
+                    if changed:
+                        _flag("repaired", f"grading metadata of {grade_id!r} was edited ({', '.join(changed)}): restored", resources)
+                    checksum = meta.get("checksum")
+                    cell.metadata["nbgrader"] = json.loads(json.dumps(original.metadata.nbgrader))
+                    if checksum is not None:
+                        cell.metadata["nbgrader"]["checksum"] = checksum
+            cells.append(cell)
+        order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if "nbgrader" in c.metadata]
+        for index, grade_id in enumerate(order):
+            original = source_cells[grade_id]
+            if grade_id in seen or original.metadata.nbgrader.get("solution"):
+                continue
+            _flag("repaired", f"deleted cell {grade_id!r} was put back", resources)
+            before = order[:index]
+            position = max((i + 1 for i, c in enumerate(cells)
+                            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in before), default=len(cells))
+            cells.insert(position, nbformat.from_dict(json.loads(json.dumps(original))))
+            seen.add(grade_id)
+        nb.cells = cells
+        return nb, resources
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute, with a fresh kernel from the sandbox and limits on time and output."""
+
+    def preprocess(self, nb, resources, km=None):
+        manager, slot = _SANDBOX.new_kernel()
+        limits = _SANDBOX.limits
+        self._output_bytes, self._over_output, self._killed = 0, False, None
+        slot.add_files(Path(resources["metadata"]["path"]))
+        self.timeout = limits.cell_seconds
+        resources = {**resources, "metadata": {**resources.get("metadata", {}), "path": str(slot.work)}}
+
+        def stop(reason: str) -> None:
+            if self._killed is None:
+                self._killed = reason
+                try:
+                    manager.provisioner and _run(manager.provisioner.kill())
+                except Exception:  # noqa: BLE001 - the kernel may already be gone
+                    pass
+
+        watchdog = threading.Timer(limits.notebook_seconds, stop, [f"notebook time limit ({limits.notebook_seconds} s)"])
+        self._stop = stop
+        watchdog.start()
+        try:
+            try:
+                return super().preprocess(nb, resources, km=manager)
+            except Exception as error:  # noqa: BLE001 - a dying kernel must not stop the batch
+                reason = self._killed or _kernel_death_reason(error)
+                _flag("limit", f"{reason}; the cells that did not run score 0", resources)
+                _mark_unexecuted(nb, reason)
+                return nb, resources
+        finally:
+            watchdog.cancel()
+            try:
+                _run(manager.shutdown_kernel(now=True))
+            except Exception:  # noqa: BLE001
+                pass
+            slot.remove()
+            if self._over_output:
+                _flag("limit", f"output limit ({limits.output_kb} KiB across all outputs): the rest was dropped", resources)
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self._output_bytes += size
+        if self._output_bytes > _SANDBOX.limits.output_kb * 1024:
+            if not self._over_output:
+                self._over_output = True
+                self._stop(f"output limit ({_SANDBOX.limits.output_kb} KiB)")
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _run(coroutine):
+    import asyncio
+
+    if not asyncio.iscoroutine(coroutine):
+        return coroutine
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(coroutine)))
+    thread.start()
+    thread.join()
+    return result[0] if result else None
+
+
+def _kernel_death_reason(error: Exception) -> str:
+    name = type(error).__name__
+    if "DeadKernel" in name or "died" in str(error).lower():
+        return "the kernel stopped (memory or process limit, or the code ended the kernel)"
+    return f"execution failed ({name})"
+
+
+def _mark_unexecuted(nb, reason: str) -> None:
+    """After a kernel dies, every code cell that did not finish gets an error, so its tests score 0."""
+    started = False
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        done = cell.get("execution_count") is not None or cell.get("outputs")
+        if not done or started:
+            started = True
+            cell.outputs = [nbformat.v4.new_output("error", ename="NotAloneLimit", evalue=reason, traceback=[reason])]
+
+
+class FairSaveAutoGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, except that text on stderr (prints, warnings) costs no points."""
+
+    def _add_score(self, cell, resources):
+        if cell.cell_type != "code":
+            return super()._add_score(cell, resources)
+        outputs = cell.outputs
+        cell.outputs = [o for o in outputs if not (o.output_type == "stream" and o.get("name") == "stderr")]
+        try:
+            return super()._add_score(cell, resources)
+        finally:
+            cell.outputs = outputs
+
+
+def grading_config(root: Path):
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() if (root / "nbgrader_config.py").exists() else Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.submitted_directory = str(STAGING)
+    config.Autograde.sanitize_preprocessors = [ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec,
+                                               OverwriteCells, CheckCellMetadata]
+    config.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                                FairSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    return config
+
+
+def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
+    """Copy a submission into the staging area, checking it. The student's files are never changed."""
+    flags: list[Flag] = []
+    submitted = root / "submitted" / student / assignment
+    staged = root / STAGING / student / assignment
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir(parents=True)
+    expected = sorted(p.name for p in (root / "source" / assignment).glob("*.ipynb"))
+    present = {}
+    for path in sorted(submitted.rglob("*")):
+        relative = path.relative_to(submitted)
+        if path.is_symlink():
+            flags.append(Flag("invalid", f"{relative} is a link, not a file: ignored"))
+            continue
+        if path.is_dir() or any(part in {".ipynb_checkpoints", "__pycache__"} for part in relative.parts):
+            continue
+        size_mb = path.stat().st_size / 2**20
+        if path.suffix == ".ipynb" and len(relative.parts) == 1:
+            if size_mb > MAX_NOTEBOOK_MB:
+                flags.append(Flag("invalid", f"{relative} is {size_mb:.0f} MB (limit {MAX_NOTEBOOK_MB} MB): not graded", relative.stem))
+                continue
+            try:
+                notebook = nbformat.read(path, as_version=4)
+                nbformat.validate(notebook)
+            except Exception as error:  # noqa: BLE001 - any unreadable notebook is reported, not fatal
+                flags.append(Flag("invalid", f"{relative} is not a valid notebook ({type(error).__name__}: "
+                                             f"{str(error).splitlines()[0][:200]}): not graded", relative.stem))
+                continue
+            present[path.name] = path
+            continue
+        if size_mb > MAX_FILE_MB:
+            flags.append(Flag("invalid", f"{relative} is {size_mb:.0f} MB (limit {MAX_FILE_MB} MB): ignored"))
+            continue
+        (staged / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, staged / relative)
+    missing = [name for name in expected if name not in present]
+    unexpected = [name for name in present if name not in expected]
+    if len(missing) == 1 and len(unexpected) == 1:
+        flags.append(Flag("repaired", f"{unexpected[0]} was graded as {missing[0]} (wrong file name)", missing[0][:-6]))
+        present[missing[0]] = present.pop(unexpected[0])
+    else:
+        for name in unexpected:
+            flags.append(Flag("invalid", f"{name} is not part of this assignment: ignored"))
+            present.pop(name)
+        for name in missing:
+            if not any(f.notebook == name[:-6] for f in flags):
+                flags.append(Flag("invalid", f"{name} is missing from the submission", name[:-6]))
+    for name, path in present.items():
+        shutil.copy2(path, staged / name)
+    return flags
+
+
+def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
+    global _SANDBOX, _COURSE_ROOT
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    _COURSE_ROOT = Path(root)
+    config = grading_config(_COURSE_ROOT)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    _SANDBOX = _SHARED_SANDBOX
+    if hasattr(_SANDBOX, "use_uid_block"):
+        _SANDBOX.use_uid_block(index + 1)
+    while (student := tasks.get()) is not None:
+        started, log = time.time(), ""
+        _FLAGS.clear()
+        try:
+            _FLAGS.extend(stage_submission(_COURSE_ROOT, assignment, student))
+            result = api.autograde(assignment, student, force=True, create=True)
+            graded, log = bool(result.get("success")), result.get("log", "") + result.get("error", "")
+            if not graded:
+                _FLAGS.append(Flag("error", "nbgrader could not grade this submission: " + _last_error_line(log)))
+        except Exception:  # noqa: BLE001 - one bad submission never stops the batch
+            graded, log = False, traceback.format_exc()
+            _FLAGS.append(Flag("error", "grading failed: " + _last_error_line(log)))
+        results.put(Outcome(student, assignment, graded, round(time.time() - started, 3), list(_FLAGS), log))
+
+
+def _last_error_line(log: str) -> str:
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "error" in line]
+    return (errors or lines or ["unknown error"])[-1][:300]
+
+
+_SHARED_SANDBOX: Sandbox | None = None
+
+
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    folder = root / "submitted"
+    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir()) if folder.exists() else []
+
+
+def grade(root: Path, assignment: str, *, students: list[str] | None = None, workers: int | None = None,
+          sandbox: bool = True, limits: Limits | None = None, progress=None) -> list[Outcome]:
+    """Autograde every submission of `assignment` into nbgrader's gradebook. Returns one Outcome per student."""
+    global _SHARED_SANDBOX
+    root = Path(root).resolve()
+    students = students if students is not None else submitted_students(root, assignment)
+    if not students:
+        return []
+    config = grading_config(root)
+    cell_seconds = config.Execute.get("timeout") if "Execute" in config and "timeout" in config.Execute else None
+    limits = limits or Limits(cell_seconds=int(cell_seconds or Limits.cell_seconds))
+    workers = max(1, min(workers or (os.cpu_count() or 2), len(students)))
+    context = multiprocessing.get_context("fork")
+    tasks, results = context.Queue(), context.Queue()
+    for student in students:
+        tasks.put(student)
+    for _ in range(workers):
+        tasks.put(None)
+    outcomes: list[Outcome] = []
+    with open_sandbox(limits, enabled=sandbox) as shared:
+        _SHARED_SANDBOX = shared
+        processes = [context.Process(target=_worker, args=(index, str(root), assignment, tasks, results), daemon=True)
+                     for index in range(workers)]
+        for process in processes:
+            process.start()
+        while len(outcomes) < len(students):
+            try:
+                outcomes.append(results.get(timeout=limits.notebook_seconds * 4 + 120))
+            except Exception:  # noqa: BLE001 - a worker died: report the students it never returned
+                break
+            if progress:
+                progress(len(outcomes), len(students), outcomes[-1])
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+        _SHARED_SANDBOX = None
+    done = {o.student for o in outcomes}
+    for student in students:
+        if student not in done:
+            outcomes.append(Outcome(student, assignment, False, 0.0, [Flag("error", "the grading worker stopped unexpectedly")]))
+    save_outcomes(root, outcomes)
+    return sorted(outcomes, key=lambda o: o.student)
+
+
+def save_outcomes(root: Path, outcomes: list[Outcome]) -> None:
+    """Keep the flags of the latest grading of each submission in notalone-grading.json (for reports)."""
+    path = root / RESULTS_FILE
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for outcome in outcomes:
+        record = asdict(outcome)
+        record.pop("log")
+        data.setdefault(outcome.assignment, {})[outcome.student] = record
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def load_outcomes(root: Path) -> dict:
+    path = Path(root) / RESULTS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def progress_bar(stream=sys.stderr):
+    """A one-line progress bar for terminals, plain lines otherwise."""
+    def show(done: int, total: int, outcome: Outcome) -> None:
+        mark = "!" if outcome.flags or not outcome.graded else "✓"
+        if stream.isatty():
+            filled = int(30 * done / total)
+            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {mark} {outcome.student:<20}")
+            if done == total:
+                stream.write("\n")
+        else:
+            stream.write(f"[{done}/{total}] {mark} {outcome.student} ({outcome.seconds:.1f} s)\n")
+        stream.flush()
+    return show

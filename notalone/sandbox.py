@@ -1,0 +1,333 @@
+"""Where a student's notebook runs when it is graded: a fresh kernel in a Bubblewrap sandbox.
+
+The sandbox has no network and sees only the system, Python, the course's widgets and the
+kernel's own scratch folder: not the instructor's source notebooks, the gradebook, other
+students' files, the teacher's home or environment. Limits (memory, processes, file size, CPU
+time) apply to each kernel, and every process a kernel starts dies with it.
+
+Two ways to run it:
+- as root (a school server, CI): one sandbox holds a fork-server (notalone.zygote) that has
+  already imported the kernel and the widgets and forks one kernel per notebook, each under its
+  own user id, so kernels cannot see each other and start in milliseconds;
+- as a normal user: each kernel gets its own sandbox (a user namespace), started cold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "ipywidgets", "widgets", "widgets.views.chat",
+           "widgets.views.quiz", "widgets.views.help_card", "yaml", "jsonschema", "PIL.Image"]
+FIRST_KERNEL_UID = 42000
+SYSTEM_DIRS = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc/alternatives", "/etc/ssl", "/etc/localtime"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one notebook may use. Hitting a limit is reported with its reason."""
+
+    cell_seconds: int = 60
+    notebook_seconds: int = 300
+    memory_mb: int = 2048
+    processes: int = 64
+    output_kb: int = 2048
+    file_mb: int = 64
+    cpu_seconds: int = 300
+
+    def rlimits(self) -> dict:
+        return {"memory_bytes": self.memory_mb * 2**20, "processes": self.processes,
+                "file_bytes": self.file_mb * 2**20, "cpu_seconds": self.cpu_seconds}
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot be set up here; grading refuses to run unless the teacher opts out."""
+
+
+def bwrap_problem() -> str | None:
+    """Why the sandbox cannot run here, or None when it can."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return ("Bubblewrap (bwrap) is not installed. Install it (Debian: sudo apt-get install bubblewrap), "
+                "or pass --no-sandbox to grade without isolation (student code then runs as you).")
+    args = [bwrap, "--unshare-all", "--die-with-parent", *_read_only_binds(), "--proc", "/proc", "--dev", "/dev",
+            sys.executable, "-c", "print('ok')"]
+    if os.geteuid() == 0:
+        args[1] = "--unshare-pid"
+    try:
+        result = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"Bubblewrap could not start ({error}). Pass --no-sandbox to grade without isolation."
+    if result.returncode != 0 or result.stdout.strip() != "ok":
+        return (f"Bubblewrap cannot create a sandbox here: {result.stderr.strip() or result.returncode}. "
+                "User namespaces may be disabled (sysctl kernel.unprivileged_userns_clone=1), or run as root. "
+                "Pass --no-sandbox to grade without isolation.")
+    return None
+
+
+def _python_dirs() -> list[Path]:
+    """Folders the kernel needs to read: the interpreter, the environment and this checkout's packages."""
+    import notalone
+    import widgets
+
+    dirs = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
+            Path(widgets.__file__).resolve().parent, Path(notalone.__file__).resolve().parent}
+    executable = Path(sys.executable)
+    dirs.add(executable.parent)
+    dirs.add(executable.resolve().parent.parent)
+    ordered = sorted(dirs, key=lambda p: len(p.parts))
+    return [d for i, d in enumerate(ordered) if not any(d.is_relative_to(o) for o in ordered[:i])]
+
+
+def _read_only_binds(extra: tuple[Path, ...] = ()) -> list[str]:
+    """bwrap arguments: a private /tmp, then the system and Python read-only. Folders that only lead
+    to a bound folder (such as /root for a pyenv Python) are created traversable (0755), since
+    bwrap would otherwise copy the host's 0700 and lock kernels out."""
+    folders = [Path(f) for f in SYSTEM_DIRS if os.path.exists(f)] + _python_dirs() + list(extra)
+    args, made = ["--tmpfs", "/tmp"], {Path("/"), Path("/tmp")}
+    for folder in folders:
+        for ancestor in reversed(folder.parents):
+            if ancestor not in made and ancestor not in folders:
+                args += ["--perms", "0755", "--dir", str(ancestor)]
+                made.add(ancestor)
+    for folder in folders:
+        args += ["--ro-bind", str(folder), str(folder)]
+    return args
+
+
+def kernel_environment(home: str) -> dict:
+    """A clean environment: nothing of the teacher's (tokens, passwords, paths) reaches the kernel."""
+    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde",
+            "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+@dataclass
+class KernelSlot:
+    """One kernel's folders: `work` (its working directory) and `private` (connection file, sockets)."""
+
+    root: Path
+    uid: int | None
+    work: Path = field(init=False)
+    private: Path = field(init=False)
+
+    def __post_init__(self):
+        self.work, self.private = self.root / "work", self.root / "private"
+        for folder in (self.root, self.work, self.private):
+            folder.mkdir(mode=0o700)
+            if self.uid is not None:
+                os.chown(folder, self.uid, self.uid)
+
+    def add_files(self, source: Path, skip=("*.ipynb",)) -> None:
+        """Copy the notebook's folder (not the notebooks themselves) into the kernel's working directory."""
+        shutil.copytree(source, self.work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*skip))
+        if self.uid is not None:
+            for path in [self.work, *self.work.rglob("*")]:
+                os.chown(path, self.uid, self.uid, follow_symlinks=False)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """Starts the kernel by asking the fork-server, and relays signals to it."""
+
+    def __init__(self, *args, zygote: "ZygoteSandbox", slot: KernelSlot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zygote, self.slot, self.kernel_pid = zygote, slot, None
+
+    @property
+    def has_process(self) -> bool:
+        return self.kernel_pid is not None
+
+    async def launch_kernel(self, cmd, **kwargs):
+        connection_file = self.parent.connection_file
+        os.chown(connection_file, self.slot.uid, self.slot.uid)
+        arguments = cmd[cmd.index(connection_file) + 1:] if connection_file in cmd else []
+        reply = self.zygote.request({"op": "spawn", "connection_file": connection_file, "cwd": str(self.slot.work),
+                                     "uid": self.slot.uid, "env": kernel_environment(str(self.slot.work)),
+                                     "limits": self.zygote.limits.rlimits(), "arguments": arguments})
+        self.kernel_pid = reply["pid"]
+        self.pid = self.pgid = None
+        return self.connection_info
+
+    async def poll(self):
+        if self.kernel_pid is None:
+            return 0
+        return self.zygote.request({"op": "poll", "pid": self.kernel_pid}).get("returncode")
+
+    async def wait(self):
+        import asyncio
+
+        while (code := await self.poll()) is None:
+            await asyncio.sleep(0.02)
+        self.kernel_pid = None
+        return code
+
+    async def send_signal(self, signum: int) -> None:
+        if self.kernel_pid is not None:
+            self.zygote.request({"op": "signal", "pid": self.kernel_pid, "signum": int(signum)})
+
+    async def kill(self, restart: bool = False) -> None:
+        if self.kernel_pid is not None:
+            self.zygote.request({"op": "kill", "pid": self.kernel_pid})
+
+    async def terminate(self, restart: bool = False) -> None:
+        await self.kill(restart)
+
+
+class Sandbox:
+    """Makes kernels for grading. Use as a context manager; `new_kernel()` returns (manager, slot)."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self.scratch = Path(tempfile.mkdtemp(prefix="notalone-grade-"))
+        os.chmod(self.scratch, 0o711)
+        self._counter = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _next_slot(self, uid: int | None) -> KernelSlot:
+        with self._lock:
+            self._counter += 1
+            number = self._counter
+        return KernelSlot(self.scratch / f"kernel-{os.getpid()}-{number}", uid)
+
+    def _manager(self, slot: KernelSlot) -> AsyncKernelManager:
+        manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(slot.private / "kernel"))
+        manager.connection_file = str(slot.private / "connection.json")
+        manager.shutdown_wait_time = 0.5
+        return manager
+
+    def new_kernel(self):
+        raise NotImplementedError
+
+    @property
+    def description(self) -> str:
+        raise NotImplementedError
+
+
+def _launcher(limits: Limits) -> list[str]:
+    """A kernel command that applies the limits, then starts ipykernel."""
+    code = ("import json,sys;from notalone.zygote import apply_limits;"
+            f"apply_limits(json.loads({json.dumps(limits.rlimits())!r}), relative_processes=True);"
+            "from ipykernel.kernelapp import launch_new_instance;sys.argv=['ipykernel']+sys.argv[1:];launch_new_instance()")
+    return [sys.executable, "-c", code, "-f", "{connection_file}"]
+
+
+class NoSandbox(Sandbox):
+    """The teacher opted out: kernels run as the teacher, with resource limits but no isolation."""
+
+    description = "no sandbox (opted out): student code runs as you, with resource limits only"
+
+    def new_kernel(self):
+        slot = self._next_slot(None)
+        manager = self._manager(slot)
+        manager.kernel_spec.argv = _launcher(self.limits)
+        return manager, slot
+
+
+class PerKernelSandbox(Sandbox):
+    """A normal user: each kernel starts cold in its own Bubblewrap sandbox (user namespace)."""
+
+    description = "Bubblewrap sandbox per kernel (no network, private folders, resource limits)"
+
+    def new_kernel(self):
+        slot = self._next_slot(None)
+        manager = self._manager(slot)
+        binds = _read_only_binds((slot.root,))
+        binds[binds.index(str(slot.root)) - 1] = "--bind"
+        env_args = [arg for key, value in kernel_environment(str(slot.work)).items() for arg in ("--setenv", key, value)]
+        manager.kernel_spec.argv = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *binds,
+                                    "--proc", "/proc", "--dev", "/dev", "--chdir", str(slot.work), "--clearenv",
+                                    *env_args, *_launcher(self.limits)]
+        return manager, slot
+
+
+class ZygoteSandbox(Sandbox):
+    """Root: one sandbox with a fork-server; each kernel is a fork under its own user id."""
+
+    description = "Bubblewrap sandbox with a fork-server: one user id per kernel, no network, resource limits"
+
+    def __init__(self, limits: Limits | None = None, preload=PRELOAD):
+        super().__init__(limits)
+        self.socket_path = str(self.scratch / "zygote.sock")
+        binds = _read_only_binds() + ["--bind", str(self.scratch), str(self.scratch)]
+        command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                   "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
+                   "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL", *binds, "--proc", "/proc", "--dev", "/dev",
+                   "--chdir", str(self.scratch), "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+                   "--setenv", "HOME", str(self.scratch), "--setenv", "LANG", "C.UTF-8",
+                   sys.executable, "-m", "notalone.zygote", self.socket_path, *preload]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)
+        ready = self.process.stdout.readline().strip()
+        if ready != "ready":
+            self.process.kill()
+            raise SandboxUnavailable(f"the grading sandbox did not start: {self.process.stderr.read()[-2000:]}")
+        os.chmod(self.socket_path, 0o600)
+        self.use_uid_block(0)
+
+    def use_uid_block(self, index: int) -> None:
+        """Give this process (a grading worker) its own block of kernel user ids."""
+        self._uids = iter(range(FIRST_KERNEL_UID + index * 100_000, FIRST_KERNEL_UID + (index + 1) * 100_000))
+
+    def request(self, message: dict) -> dict:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(self.socket_path)
+            connection.sendall(json.dumps(message).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        reply = json.loads(data or b"{}")
+        if "error" in reply:
+            raise RuntimeError(f"grading sandbox: {reply['error']}")
+        return reply
+
+    def new_kernel(self):
+        with self._lock:
+            uid = next(self._uids)
+        slot = self._next_slot(uid)
+        manager = self._manager(slot)
+        manager.provisioner = ZygoteProvisioner(kernel_id=manager.kernel_id or slot.root.name, kernel_spec=manager.kernel_spec,
+                                                parent=manager, zygote=self, slot=slot)
+        return manager, slot
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        super().close()
+
+
+def open_sandbox(limits: Limits | None = None, *, enabled: bool = True) -> Sandbox:
+    """The best sandbox this machine allows; SandboxUnavailable (with the reason) if there is none."""
+    if not enabled:
+        return NoSandbox(limits)
+    problem = bwrap_problem()
+    if problem:
+        raise SandboxUnavailable(problem)
+    return ZygoteSandbox(limits) if os.geteuid() == 0 else PerKernelSandbox(limits)
