@@ -84,6 +84,148 @@ def cmd_new(args) -> int:
     return 0
 
 
+def _course(args) -> Path:
+    root = (args.course or Path.cwd()).resolve()
+    if not (root / "nbgrader_config.py").exists():
+        raise SystemExit(f"notalone: {root} is not a course folder (no nbgrader_config.py); "
+                         "create one with `notalone course init DIR` or pass --course DIR")
+    return root
+
+
+def cmd_course_init(args) -> int:
+    from .teacher import CourseError, init_course
+
+    try:
+        names = init_course(args.folder, args.template)
+    except CourseError as error:
+        print(f"notalone course init: {error}", file=sys.stderr)
+        return 1
+    print(f"Course ready in {args.folder} with {len(names)} assignment(s): {', '.join(names)}")
+    print("Next: notalone students add students.csv --course", args.folder)
+    return 0
+
+
+def cmd_students_add(args) -> int:
+    from .teacher import CourseError, add_students
+
+    try:
+        added = add_students(_course(args), args.csv)
+    except CourseError as error:
+        print(f"notalone students add: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(added)} student(s) added or updated.")
+    return 0
+
+
+def cmd_release(args) -> int:
+    from .teacher import CourseError, release
+
+    try:
+        release(_course(args), args.assignment, exchange=args.exchange)
+    except CourseError as error:
+        print(f"notalone release: {error}", file=sys.stderr)
+        return 1
+    where = "the exchange" if args.exchange else f"release/{args.assignment}/"
+    print(f"Released {args.assignment} to {where} (no solutions, hidden tests or answer key).")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from datetime import datetime, timezone
+
+    from .teacher import CourseError, collect
+
+    if not args.exchange and not args.source:
+        print("notalone collect: say where from: --exchange (JupyterHub) or --from FOLDER_OR_ZIP", file=sys.stderr)
+        return 2
+    due = datetime.fromisoformat(args.due).astimezone(timezone.utc) if args.due else None
+    try:
+        report = collect(_course(args), args.assignment, None if args.exchange else args.source, due=due)
+    except CourseError as error:
+        print(f"notalone collect: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _limits(args):
+    from .sandbox import Limits
+
+    return Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
+                  processes=args.max_processes, output_kb=args.max_output_kb)
+
+
+def cmd_grade(args) -> int:
+    from .grader import grade, progress_bar
+    from .sandbox import SandboxUnavailable
+    from .teacher import assignments
+
+    root = _course(args)
+    names = assignments(root) if args.assignment == "all" else [args.assignment]
+    flagged = failed = 0
+    for name in names:
+        try:
+            outcomes = grade(root, name, students=args.student or None, workers=args.workers, sandbox=not args.no_sandbox,
+                             limits=_limits(args), progress=progress_bar())
+        except SandboxUnavailable as error:
+            print(f"notalone grade: refusing to grade without a sandbox.\n{error}", file=sys.stderr)
+            return 2
+        for outcome in outcomes:
+            for flag in outcome.flags:
+                print(f"{name}: {outcome.student}: {flag.kind}: {flag.reason}")
+        flagged += sum(bool(o.flags) for o in outcomes)
+        failed += sum(not o.graded for o in outcomes)
+        print(f"{name}: graded {sum(o.graded for o in outcomes)} of {len(outcomes)} submission(s); {flagged} flagged.")
+    return 1 if failed else 0
+
+
+def cmd_feedback(args) -> int:
+    from .feedback import generate_feedback
+
+    result = generate_feedback(_course(args), args.assignment, args.student)
+    if not result.get("success"):
+        print(result.get("error") or result.get("log"), file=sys.stderr)
+        return 1
+    print(f"Feedback written to feedback/*/{args.assignment}/ (hidden tests and active content removed).")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    paths = write_report(_course(args), args.out, args.language)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import build_class
+    from .grader import grade, progress_bar
+    from .report import write_report
+    from .sandbox import SandboxUnavailable
+    from .teacher import CourseError
+
+    try:
+        built = build_class(args.folder, students=args.students)
+    except CourseError as error:
+        print(f"notalone demo: {error}", file=sys.stderr)
+        return 1
+    print(f"Demo class: {len(built['students'])} made-up students, assignments: {', '.join(built['assignments'])}")
+    for note in built["notes"]:
+        print(f"  - {note}")
+    for name in built["assignments"]:
+        try:
+            grade(args.folder, name, sandbox=not args.no_sandbox, progress=progress_bar())
+        except SandboxUnavailable as error:
+            print(f"notalone demo: refusing to grade without a sandbox.\n{error}", file=sys.stderr)
+            return 2
+    for path in write_report(args.folder, Path(args.folder) / "report", args.language):
+        print(f"wrote {path}")
+    print(f"Open {Path(args.folder) / 'report' / 'report.html'} in a browser; `nbgrader formgrader` in {args.folder} for manual grading.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notalone", description="Not Alone course tools for authors and teachers.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +252,73 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--rules", nargs="*", default=[], help="rule ids the unit practises, e.g. no-secrets must-share")
         sub.add_argument("--root", type=Path)
         sub.set_defaults(run=cmd_new)
+    course_parent = argparse.ArgumentParser(add_help=False)
+    course_parent.add_argument("--course", type=Path, help="the course folder (default: the current folder)")
+
+    course = commands.add_parser("course", help="set up a teacher's course folder")
+    course_commands = course.add_subparsers(dest="action", required=True)
+    init = course_commands.add_parser("init", help="create a course folder from assessments/ with nbgrader's layout and gradebook",
+                                      description="Copy the course's nbgrader source into FOLDER and create its gradebook.")
+    init.add_argument("folder", type=Path)
+    init.add_argument("--template", type=Path, help="an assessments/ folder (default: this checkout's)")
+    init.set_defaults(run=cmd_course_init)
+
+    students = commands.add_parser("students", help="manage the class list")
+    student_commands = students.add_subparsers(dest="action", required=True)
+    add = student_commands.add_parser("add", parents=[course_parent], help="add students from a CSV (id, first_name, last_name, email)",
+                                      description="Add or update students from a CSV file with a header row: id, first_name, last_name, email.")
+    add.add_argument("csv", type=Path)
+    add.set_defaults(run=cmd_students_add)
+
+    rel = commands.add_parser("release", parents=[course_parent], help="generate the student version of an assignment (and release it)",
+                              description="Run nbgrader generate_assignment; with --exchange also release it on JupyterHub.")
+    rel.add_argument("assignment")
+    rel.add_argument("--exchange", action="store_true", help="also release to nbgrader's exchange (shared JupyterHub)")
+    rel.set_defaults(run=cmd_release)
+
+    col = commands.add_parser("collect", parents=[course_parent], help="collect submissions from the exchange, a folder or a zip",
+                              description="Collect into submitted/<student>/<assignment>/. File names are matched to student ids; "
+                                          "duplicates, unknown students and late work are reported.")
+    col.add_argument("assignment")
+    col.add_argument("--exchange", action="store_true", help="collect from nbgrader's exchange (shared JupyterHub)")
+    col.add_argument("--from", dest="source", type=Path, help="a folder or .zip of notebooks (LMS download, USB sticks)")
+    col.add_argument("--due", help="due date, ISO 8601 (default: the assignment's due date in the gradebook)")
+    col.set_defaults(run=cmd_collect)
+
+    gr = commands.add_parser("grade", parents=[course_parent], help="autograde a whole class in parallel, each notebook sandboxed",
+                             description="Autograde into nbgrader's gradebook: parallel, one fresh sandboxed kernel per notebook, "
+                                         "with limits; problems are flagged, never fatal.")
+    gr.add_argument("assignment", help="an assignment id, or 'all'")
+    gr.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    gr.add_argument("--workers", type=int, help="notebooks graded at once (default: number of CPU cores)")
+    gr.add_argument("--no-sandbox", action="store_true", help="grade without isolation: student code runs as you (not recommended)")
+    gr.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    gr.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default 300)")
+    gr.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel in MiB (default 2048)")
+    gr.add_argument("--max-processes", type=int, default=64, help="processes per kernel (default 64)")
+    gr.add_argument("--max-output-kb", type=int, default=2048, help="output per notebook in KiB, all types (default 2048)")
+    gr.set_defaults(run=cmd_grade)
+
+    fb = commands.add_parser("feedback", parents=[course_parent], help="feedback pages without hidden tests or active content",
+                             description="Generate feedback HTML for students; hidden tests and scripts are never shown.")
+    fb.add_argument("assignment")
+    fb.add_argument("--student", help="only this student")
+    fb.set_defaults(run=cmd_feedback)
+
+    rep = commands.add_parser("report", parents=[course_parent], help="class report per student and per skill (HTML and CSV)",
+                              description="Write report.html (charts) and skills.csv / students.csv from the gradebook.")
+    rep.add_argument("--out", type=Path, default=Path("report"), help="output folder (default: report/)")
+    rep.add_argument("--language", default="en", help="en or vi (default en)")
+    rep.set_defaults(run=cmd_report)
+
+    demo = commands.add_parser("demo", help="a demo class of made-up students: set up, grade and report in one command",
+                               description="Build a course in FOLDER with about 30 made-up students and mixed submissions, grade it and write the report.")
+    demo.add_argument("folder", type=Path)
+    demo.add_argument("--students", type=int, default=30)
+    demo.add_argument("--language", default="en")
+    demo.add_argument("--no-sandbox", action="store_true", help="grade without isolation (not recommended)")
+    demo.set_defaults(run=cmd_demo)
+
     tidy = commands.add_parser("clean", help="strip outputs and volatile metadata from notebooks (also a pre-commit hook)")
     tidy.add_argument("notebooks", nargs="+", type=Path)
     tidy.set_defaults(run=cmd_clean)
@@ -117,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    # nbgrader's gradebook runs `alembic` from PATH: make this environment's scripts findable
+    # even when the environment is not activated.
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
     args = build_parser().parse_args(argv)
     return args.run(args)
 

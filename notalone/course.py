@@ -117,12 +117,11 @@ def check_course(root: Path) -> list[Problem]:
         else:
             problems.append(Problem(display_path(path), "", f"not listed in {MANIFEST}: add it to a unit's notebooks"))
     source = root / "assessments" / "source"
-    grade_ids: set = set()
     for path in sorted(source.rglob("*.ipynb")) if source.exists() else []:
         notebook, unreadable = read_notebook(path)
         problems += unreadable
         if notebook is not None:
-            problems += hygiene_problems(path, notebook) + path_problems(path, notebook) + nbgrader_problems(path, notebook, grade_ids)
+            problems += hygiene_problems(path, notebook) + path_problems(path, notebook) + nbgrader_problems(path, notebook)
     return problems
 
 

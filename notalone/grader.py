@@ -101,6 +101,9 @@ class RepairStructure(NbGraderPreprocessor):
                 if cell.cell_type != original.cell_type and protected:
                     _flag("repaired", f"cell {grade_id!r} was changed to {cell.cell_type}: restored from the source", resources)
                     cell = nbformat.from_dict(json.loads(json.dumps(original)))
+                elif protected and cell.cell_type == "code" and cell.source.strip() != original.source.strip():
+                    _flag("repaired", f"test cell {grade_id!r} was edited: the original test was run instead", resources)
+                    cell.metadata["nbgrader"] = json.loads(json.dumps(original.metadata.nbgrader))
                 elif cell.metadata["nbgrader"] != original.metadata.nbgrader:
                     changed = sorted(k for k in set(meta) | set(original.metadata.nbgrader)
                                      if k != "checksum" and meta.get(k) != original.metadata.nbgrader.get(k))

@@ -1,0 +1,86 @@
+"""`notalone feedback`: nbgrader's feedback pages, without hidden tests and without anything active.
+
+Stock `nbgrader generate_feedback` shows students the source of hidden tests, in the cell and in
+tracebacks (nbgrader issues #917 and #1363), and renders whatever HTML a notebook produced. Here
+each hidden-test region becomes one line saying it is hidden, a failing hidden test shows only
+its assertion message (written by the teacher), and outputs and Markdown are sanitized.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import bleach
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbgrader.preprocessors import GetGrades
+
+from .teacher import nbgrader_api
+
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SAFE_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+             "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"]
+SAFE_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt"], "td": ["colspan"], "th": ["colspan"]}
+SAFE_PROTOCOLS = ["http", "https"]
+KEPT_MIMETYPES = ("text/plain", "image/png", "image/jpeg")
+
+
+def sanitize(text: str) -> str:
+    """HTML with only harmless tags and attributes; scripts, event handlers and styles are removed."""
+    return bleach.clean(text, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols=SAFE_PROTOCOLS, strip=True)
+
+
+def without_hidden_tests(source: str) -> tuple[str, bool]:
+    lines, hidden, found = [], False, False
+    for line in source.splitlines():
+        if line.strip() == BEGIN:
+            hidden, found = True, True
+            lines.append(line[: len(line) - len(line.lstrip())] + "# (hidden tests: their code is not shown)")
+        elif line.strip() == END:
+            hidden = False
+        elif not hidden:
+            lines.append(line)
+    return "\n".join(lines), found
+
+
+class HideHiddenTests(Preprocessor):
+    """Remove hidden-test code from grade cells and from their tracebacks."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            return cell, resources
+        cell.source, had_hidden = without_hidden_tests(cell.source)
+        if had_hidden:
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources
+
+
+class SafeOutputs(Preprocessor):
+    """Keep plain text and images; sanitize HTML and Markdown; drop JavaScript, SVG and widgets."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown":
+            cell.source = sanitize(cell.source)
+        elif cell.cell_type == "raw":
+            cell.source = html.escape(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data:
+                continue
+            kept = {key: value for key, value in data.items() if key in KEPT_MIMETYPES}
+            if "text/html" in data:
+                kept["text/html"] = sanitize("".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"])
+            if not kept:
+                kept["text/plain"] = "(an interactive or rich output is not shown in feedback)"
+            output["data"] = kept
+            output.get("metadata", {}).clear()
+        return cell, resources
+
+
+def generate_feedback(root: Path, assignment: str, student: str | None = None) -> dict:
+    """Write feedback/<student>/<assignment>/*.html for autograded (and manually graded) submissions."""
+    api = nbgrader_api(root)
+    api.config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SafeOutputs, CSSHTMLHeaderPreprocessor]
+    return api.generate_feedback(assignment, student_id=student, force=True)

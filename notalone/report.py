@@ -1,0 +1,213 @@
+"""`notalone report`: per student and per skill, from nbgrader's gradebook.
+
+Every grade cell carries a skill tag (skill:no-secrets, skill:python, ...). The report adds up
+points per skill, shows which of the 3 Nos, the 3 Musts and the IT skills the class misses most,
+lists submissions flagged while grading, and writes an HTML page (charts drawn as inline SVG,
+nothing loaded from the network, every text escaped) and CSV files for the school's records.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from widgets.i18n import localize, ui
+from widgets.rules import rules
+
+from .grader import load_outcomes
+from .teacher import gradebook
+
+
+@dataclass(frozen=True)
+class CellResult:
+    student: str
+    assignment: str
+    notebook: str
+    grade_id: str
+    skill: str
+    score: float | None  # None: waiting for manual grading
+    max_score: float
+
+
+@lru_cache(maxsize=None)
+def it_skills() -> dict:
+    return yaml.safe_load(resources.files("notalone").joinpath("data", "skills.yaml").read_text("utf-8"))
+
+
+def skill_label(skill: str, language: str) -> str:
+    if skill in rules():
+        return localize(rules()[skill].title, language)
+    return localize(it_skills()[skill], language) if skill in it_skills() else skill
+
+
+def skill_kind(skill: str) -> str:
+    return rules()[skill].kind if skill in rules() else "it"
+
+
+def cell_catalogue(root: Path) -> dict:
+    """(assignment, notebook, grade_id) -> (skill, heading of the prompt just before the cell)."""
+    catalogue = {}
+    for path in sorted((Path(root) / "source").glob("*/*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        heading = ""
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+                heading = cell.source.lstrip().splitlines()[0].lstrip("# ").strip()
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                tags = [t.split(":", 1)[1] for t in cell.metadata.get("tags", []) if t.startswith("skill:")]
+                catalogue[(path.parent.name, path.stem, meta["grade_id"])] = (tags[0] if tags else "untagged", heading or meta["grade_id"])
+    return catalogue
+
+
+def collect_results(root: Path) -> list[CellResult]:
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    catalogue = cell_catalogue(root)
+    results = []
+    with gradebook(root) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's lazy relationships warn on read-only walks
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        skill, _ = catalogue.get((assignment.name, notebook.name, grade.name), ("untagged", grade.name))
+                        score = None if grade.needs_manual_grade else float(grade.score or 0)
+                        results.append(CellResult(submission.student.id, assignment.name, notebook.name, grade.name,
+                                                  skill, score, float(grade.max_score)))
+    return results
+
+
+def rate(items) -> float | None:
+    graded = [r for r in items if r.score is not None]
+    total = sum(r.max_score for r in graded)
+    return sum(r.score for r in graded) / total if total else None
+
+
+def summarize(results: list[CellResult]) -> dict:
+    by_skill, by_student, by_cell = defaultdict(list), defaultdict(lambda: defaultdict(list)), defaultdict(list)
+    for result in results:
+        by_skill[result.skill].append(result)
+        by_student[result.student][result.skill].append(result)
+        by_cell[(result.assignment, result.notebook, result.grade_id)].append(result)
+    order = {skill: index for index, skill in enumerate(list(rules()) + list(it_skills()))}
+    skills = sorted(by_skill, key=lambda s: (order.get(s, 99), s))
+    return {
+        "skills": skills,
+        "skill_rate": {s: rate(by_skill[s]) for s in skills},
+        "students": {student: {s: rate(cells.get(s, [])) for s in skills} for student, cells in sorted(by_student.items())},
+        # Questions still being graded by hand are left out until they are all graded.
+        "cells": sorted(((key, rate(items)) for key, items in by_cell.items()
+                         if rate(items) is not None and all(r.score is not None for r in items)), key=lambda kv: kv[1]),
+        "pending": sum(r.score is None for r in results),
+    }
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{round(100 * value)}%"
+
+
+def _colour(value: float | None) -> str:
+    if value is None:
+        return "#d0d4da"
+    return "#c0392b" if value < 0.5 else "#e67e22" if value < 0.75 else "#27ae60"
+
+
+def skills_chart(summary: dict, language: str) -> str:
+    """A horizontal bar per skill, with its percentage written out (not colour alone)."""
+    rows, bar_x, width = summary["skills"], 330, 300
+    height = 28 * len(rows) + 10
+    parts = [f"<svg role='img' aria-label='{html.escape(ui('report_skills', language))}' width='{bar_x + width + 60}' "
+             f"height='{height}' xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='13'>"]
+    for index, skill in enumerate(rows):
+        value, y = summary["skill_rate"][skill], 10 + 28 * index
+        label = html.escape(skill_label(skill, language))
+        parts.append(f"<text x='{bar_x - 8}' y='{y + 14}' text-anchor='end'>{label}</text>")
+        parts.append(f"<rect x='{bar_x}' y='{y}' width='{width}' height='18' fill='#eef0f3'/>")
+        parts.append(f"<rect x='{bar_x}' y='{y}' width='{int(width * (value or 0))}' height='18' fill='{_colour(value)}'/>")
+        parts.append(f"<text x='{bar_x + width + 6}' y='{y + 14}'>{_percent(value)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(root: Path, summary: dict, outcomes: dict, language: str) -> str:
+    t = lambda key, **values: html.escape(ui(key, language, **values))  # noqa: E731
+    catalogue = cell_catalogue(root)
+    body = [f"<h1>{t('report_title')}</h1>", f"<p>{t('report_generated', when=datetime.now().strftime('%Y-%m-%d %H:%M'))}</p>"]
+    if not summary["skills"]:
+        body.append(f"<p>{t('report_none')}</p>")
+    else:
+        if summary["pending"]:
+            body.append(f"<p class='note'>{t('report_pending', count=summary['pending'])}</p>")
+        body += [f"<h2>{t('report_skills')}</h2>", skills_chart(summary, language), f"<h2>{t('report_misses')}</h2>",
+                 f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_cell')}</th><th>{t('report_skill')}</th>"
+                 f"<th>{t('report_class_rate')}</th></tr>"]
+        for (assignment, notebook, grade_id), value in summary["cells"][:12]:
+            skill, heading = catalogue.get((assignment, notebook, grade_id), ("untagged", grade_id))
+            body.append(f"<tr><td>{html.escape(assignment)}</td><td>{html.escape(heading)}</td>"
+                        f"<td>{html.escape(skill_label(skill, language))}</td>"
+                        f"<td style='background:{_colour(value)}33'>{_percent(value)}</td></tr>")
+        body.append("</table>")
+        header = "".join(f"<th title='{html.escape(skill_label(s, language))}'>{html.escape(s)}</th>" for s in summary["skills"])
+        body += [f"<h2>{t('report_students')}</h2>", f"<table><tr><th>{t('report_student')}</th>{header}</tr>"]
+        for student, values in summary["students"].items():
+            cells = "".join(f"<td style='background:{_colour(values[s])}33'>{_percent(values[s])}</td>" for s in summary["skills"])
+            body.append(f"<tr><td>{html.escape(student)}</td>{cells}</tr>")
+        body.append("</table>")
+    flagged = [(assignment, student, flag) for assignment, students in sorted(outcomes.items())
+               for student, record in sorted(students.items()) for flag in record.get("flags", [])]
+    body.append(f"<h2>{t('report_flags')}</h2>")
+    if flagged:
+        body.append(f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_student')}</th><th>{t('report_reason')}</th></tr>")
+        for assignment, student, flag in flagged:
+            body.append(f"<tr><td>{html.escape(assignment)}</td><td>{html.escape(student)}</td>"
+                        f"<td>{html.escape(flag['kind'])}: {html.escape(flag['reason'])}</td></tr>")
+        body.append("</table>")
+    else:
+        body.append(f"<p>{t('report_no_flags')}</p>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}"
+             "td,th{border:1px solid #d0d4da;padding:4px 8px;text-align:left}.note{color:#8a5a00}")
+    return (f"<!DOCTYPE html><html lang='{language}'><head><meta charset='utf-8'>"
+            f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            f"<title>{t('report_title')}</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
+
+
+def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:
+    """report.html, skills.csv (one row per student, assignment and skill) and students.csv (student x skill %)."""
+    root, out = Path(root), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = collect_results(root)
+    summary = summarize(results)
+    page = out / "report.html"
+    page.write_text(render_html(root, summary, load_outcomes(root), language), encoding="utf-8")
+    long_rows = defaultdict(lambda: [0.0, 0.0, 0])
+    for r in results:
+        row = long_rows[(r.student, r.assignment, r.skill)]
+        if r.score is None:
+            row[2] += 1
+        else:
+            row[0] += r.score
+            row[1] += r.max_score
+    with open(out / "skills.csv", "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["student", "assignment", "skill", "skill_name", "score", "max_score", "percent", "awaiting_manual_grading"])
+        for (student, assignment, skill), (score, maximum, pending) in sorted(long_rows.items()):
+            writer.writerow([student, assignment, skill, skill_label(skill, language), score, maximum,
+                             round(100 * score / maximum, 1) if maximum else "", pending])
+    with open(out / "students.csv", "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["student", *summary["skills"]])
+        for student, values in summary["students"].items():
+            writer.writerow([student, *("" if values[s] is None else round(100 * values[s], 1) for s in summary["skills"])])
+    return [page, out / "skills.csv", out / "students.csv"]
