@@ -12,8 +12,8 @@ import html
 from pathlib import Path
 
 import bleach
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 
 from .teacher import nbgrader_api
 
@@ -43,7 +43,7 @@ def without_hidden_tests(source: str) -> tuple[str, bool]:
     return "\n".join(lines), found
 
 
-class HideHiddenTests(Preprocessor):
+class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden-test code from grade cells and from their tracebacks."""
 
     def preprocess_cell(self, cell, resources, index):
@@ -57,7 +57,7 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
-class SafeOutputs(Preprocessor):
+class SafeOutputs(NbGraderPreprocessor):
     """Keep plain text and images; sanitize HTML and Markdown; drop JavaScript, SVG and widgets."""
 
     def preprocess_cell(self, cell, resources, index):
@@ -81,6 +81,8 @@ class SafeOutputs(Preprocessor):
 
 def generate_feedback(root: Path, assignment: str, student: str | None = None) -> dict:
     """Write feedback/<student>/<assignment>/*.html for autograded (and manually graded) submissions."""
-    api = nbgrader_api(root)
-    api.config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SafeOutputs, CSSHTMLHeaderPreprocessor]
-    return api.generate_feedback(assignment, student_id=student, force=True)
+    from traitlets.config import Config
+
+    overrides = Config()
+    overrides.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SafeOutputs, CSSHTMLHeaderPreprocessor]
+    return nbgrader_api(root, overrides).generate_feedback(assignment, student_id=student, force=True)

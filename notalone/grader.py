@@ -102,7 +102,7 @@ class RepairStructure(NbGraderPreprocessor):
                     _flag("repaired", f"cell {grade_id!r} was changed to {cell.cell_type}: restored from the source", resources)
                     cell = nbformat.from_dict(json.loads(json.dumps(original)))
                 elif protected and cell.cell_type == "code" and cell.source.strip() != original.source.strip():
-                    _flag("repaired", f"test cell {grade_id!r} was edited: the original test was run instead", resources)
+                    _flag("repaired", f"locked cell {grade_id!r} was edited: the original was run instead", resources)
                     cell.metadata["nbgrader"] = json.loads(json.dumps(original.metadata.nbgrader))
                 elif cell.metadata["nbgrader"] != original.metadata.nbgrader:
                     changed = sorted(k for k in set(meta) | set(original.metadata.nbgrader)
@@ -135,9 +135,8 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources, km=None):
         manager, slot = _SANDBOX.new_kernel()
         limits = _SANDBOX.limits
-        self._output_bytes, self._over_output, self._killed = 0, False, None
+        self._output_bytes, self._over_output, self._killed, self._timed_out = 0, False, None, []
         slot.add_files(Path(resources["metadata"]["path"]))
-        self.timeout = limits.cell_seconds
         resources = {**resources, "metadata": {**resources.get("metadata", {}), "path": str(slot.work)}}
 
         def stop(reason: str) -> None:
@@ -153,7 +152,9 @@ class SandboxedExecute(Execute):
         watchdog.start()
         try:
             try:
-                return super().preprocess(nb, resources, km=manager)
+                nb, resources = super().preprocess(nb, resources, km=manager)
+                _flag_limits_hit(nb, limits, resources, self._timed_out)
+                return nb, resources
             except Exception as error:  # noqa: BLE001 - a dying kernel must not stop the batch
                 reason = self._killed or _kernel_death_reason(error)
                 _flag("limit", f"{reason}; the cells that did not run score 0", resources)
@@ -168,6 +169,10 @@ class SandboxedExecute(Execute):
             slot.remove()
             if self._over_output:
                 _flag("limit", f"output limit ({limits.output_kb} KiB across all outputs): the rest was dropped", resources)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._timed_out.append(cell)
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -194,6 +199,23 @@ def _run(coroutine):
     thread.start()
     thread.join()
     return result[0] if result else None
+
+
+LIMIT_ERRORS = {"MemoryError": "memory limit ({limits.memory_mb} MiB)", "BlockingIOError": "process limit ({limits.processes} processes)"}
+
+
+def _flag_limits_hit(nb, limits: Limits, resources, timed_out: list) -> None:
+    """Cells stopped by a limit get a flag that says which limit."""
+    def where(cell) -> str:
+        return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {nb.cells.index(cell) + 1}"
+
+    for cell in timed_out:
+        if cell is not None:
+            _flag("limit", f"cell time limit ({limits.cell_seconds} s) hit in {where(cell)}", resources)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") in LIMIT_ERRORS:
+                _flag("limit", f"{LIMIT_ERRORS[output['ename']].format(limits=limits)} hit in {where(cell)}", resources)
 
 
 def _kernel_death_reason(error: Exception) -> str:
@@ -302,9 +324,10 @@ def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
     from nbgrader.coursedir import CourseDirectory
 
     _COURSE_ROOT = Path(root)
-    config = grading_config(_COURSE_ROOT)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     _SANDBOX = _SHARED_SANDBOX
+    config = grading_config(_COURSE_ROOT)
+    config.Execute.timeout = _SANDBOX.limits.cell_seconds
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     if hasattr(_SANDBOX, "use_uid_block"):
         _SANDBOX.use_uid_block(index + 1)
     while (student := tasks.get()) is not None:

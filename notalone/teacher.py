@@ -97,13 +97,16 @@ def add_students(root: Path, csv_path: Path) -> list[str]:
     return [student for student, _ in students]
 
 
-def nbgrader_api(root: Path):
+def nbgrader_api(root: Path, overrides=None):
+    """nbgrader's Python API for the course in `root`, with its nbgrader_config.py (and `overrides`, a Config)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(Path(root).resolve())
+    if overrides is not None:
+        config.merge(overrides)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
