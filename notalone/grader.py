@@ -420,16 +420,17 @@ def load_outcomes(root: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def progress_bar(stream=sys.stderr):
+def progress_bar(stream=None):
     """A one-line progress bar for terminals, plain lines otherwise."""
     def show(done: int, total: int, outcome: Outcome) -> None:
+        out = stream or sys.stderr
         mark = "!" if outcome.flags or not outcome.graded else "✓"
-        if stream.isatty():
+        if out.isatty():
             filled = int(30 * done / total)
-            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {mark} {outcome.student:<20}")
+            out.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {mark} {outcome.student:<20}")
             if done == total:
-                stream.write("\n")
+                out.write("\n")
         else:
-            stream.write(f"[{done}/{total}] {mark} {outcome.student} ({outcome.seconds:.1f} s)\n")
-        stream.flush()
+            out.write(f"[{done}/{total}] {mark} {outcome.student} ({outcome.seconds:.1f} s)\n")
+        out.flush()
     return show
