@@ -326,13 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
+    from .teacher import ensure_scripts_on_path
 
-    # nbgrader's gradebook runs `alembic` from PATH: make this environment's scripts findable
-    # even when the environment is not activated.
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    ensure_scripts_on_path()
     args = build_parser().parse_args(argv)
     return args.run(args)
 

@@ -363,6 +363,9 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
           sandbox: bool = True, limits: Limits | None = None, progress=None) -> list[Outcome]:
     """Autograde every submission of `assignment` into nbgrader's gradebook. Returns one Outcome per student."""
     global _SHARED_SANDBOX
+    from .teacher import ensure_scripts_on_path
+
+    ensure_scripts_on_path()
     root = Path(root).resolve()
     students = students if students is not None else submitted_students(root, assignment)
     if not students:

@@ -31,9 +31,21 @@ def repository_assessments() -> Path:
     return Path(__file__).resolve().parent.parent / "assessments"
 
 
+def ensure_scripts_on_path() -> None:
+    """nbgrader's gradebook runs `alembic` from PATH: make this environment's scripts findable
+    even when the environment is not activated."""
+    import os
+    import sys
+
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
 def gradebook(root: Path):
     from nbgrader.api import Gradebook
 
+    ensure_scripts_on_path()
     return Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}", course_id=course_id(root))
 
 
@@ -103,6 +115,7 @@ def nbgrader_api(root: Path, overrides=None):
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
+    ensure_scripts_on_path()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(Path(root).resolve())
     if overrides is not None:
