@@ -119,3 +119,18 @@ def test_observers_hear_every_change(tiny):
     run.choose("stay")
     run.restart()
     assert calls == ["later", "hello"]
+
+
+def test_two_widgets_in_one_notebook_keep_each_others_progress(tiny, in_tmp):
+    """Each widget has its own store over the same file: a save must not erase the other's entries."""
+    from widgets.quiz import QuizAttempt, load_quiz
+
+    chat = ScenarioRun(tiny, ProgressStore.for_directory())
+    quiz = QuizAttempt(load_quiz(FIXTURES / "tiny.quiz.yaml"), ProgressStore.for_directory())
+    chat.choose("stay")
+    quiz.select("secret", "yes")
+    quiz.submit("secret")
+    chat.choose("tell")
+    saved = json.loads((in_tmp / PROGRESS_FILE).read_text())
+    assert saved["scenarios"]["tiny"]["choices"] == [{"node": "hello", "option": "stay"}, {"node": "later", "option": "tell"}]
+    assert saved["quizzes"]["tiny-quiz"]["answers"] == {"secret": ["yes"]}

@@ -61,6 +61,21 @@ class ProgressStore:
             warnings.warn(f"{self.path} could not be read ({error}); it was kept as {kept.name} and a new one was started.")
             return self._empty()
 
+    def _reload(self) -> None:
+        """Before a change, take in what other widgets (or the other language's notebook) saved meanwhile:
+        every widget keeps its own store, and each change touches only its own entry."""
+        if self.read_only or not self.path.exists():
+            return
+        try:
+            current = json.loads(self.path.read_text(encoding="utf-8"))
+        except ValueError:
+            return  # unreadable now: keep this copy; the next save writes a readable file
+        if isinstance(current, dict) and current.get("format") == FORMAT:
+            self._data = current
+            for section in ("scenarios", "quizzes"):
+                if not isinstance(self._data.get(section), dict):
+                    self._data[section] = {}
+
     def _save(self) -> None:
         if self.read_only:
             raise PermissionError(f"{self.path} is an answer key and is read-only")
@@ -77,12 +92,14 @@ class ProgressStore:
         return [(c["node"], c["option"]) for c in record.get("choices", []) if isinstance(c, dict) and "node" in c and "option" in c]
 
     def save_choices(self, scenario_id: str, choices: Iterable[tuple[str, str]]) -> None:
+        self._reload()
         record = self._data["scenarios"].setdefault(scenario_id, {"choices": [], "earlier_attempts": []})
         record["choices"] = [{"node": node, "option": option} for node, option in choices]
         self._save()
 
     def start_new_attempt(self, scenario_id: str) -> None:
         """Begin again, keeping the previous attempt in `earlier_attempts` (nothing is lost)."""
+        self._reload()
         record = self._data["scenarios"].setdefault(scenario_id, {"choices": [], "earlier_attempts": []})
         if record.get("choices"):
             record.setdefault("earlier_attempts", []).append(record["choices"])
@@ -95,12 +112,14 @@ class ProgressStore:
         return {q: list(a) for q, a in answers.items() if isinstance(a, list)}
 
     def save_quiz_answers(self, quiz_id: str, answers: Mapping[str, Iterable[str]]) -> None:
+        self._reload()
         record = self._data["quizzes"].setdefault(quiz_id, {"answers": {}, "earlier_attempts": []})
         record["answers"] = {question: sorted(options) for question, options in answers.items()}
         self._save()
 
     def retract_quiz_answer(self, quiz_id: str, question_id: str) -> None:
         """Clear one answer so it can be tried again, keeping the old one in `earlier_attempts`."""
+        self._reload()
         record = self._data["quizzes"].setdefault(quiz_id, {"answers": {}, "earlier_attempts": []})
         if question_id in record["answers"]:
             record.setdefault("earlier_attempts", []).append({question_id: record["answers"].pop(question_id)})
