@@ -1,41 +1,25 @@
-"""The nbgrader course in assessments/, end to end with the real nbgrader commands.
+"""Unit 1's assignment beyond the generic round trip (tests/test_assignments.py): the bilingual
+header, the answer key that never leaves source/, a progress file a teacher left in source/,
+hidden tests that explain the quiz answer, and the house style of grade cells.
 
-One course is set up for the whole module (a copy of assessments/ in a temporary folder):
-generate_assignment, then four submissions built from the RELEASED notebook, one autograde
-call for all of them (with a stray progress file in source/ that must not leak into them),
-and the two validate runs overlapping with the other commands. The tests then read the results. The structural checks at the bottom need no nbgrader and run in milliseconds.
-
-Expected autograded scores (13 points; the 3-point reflection is graded by hand):
-
-    grade cell                          perfect  empty  partial  unsafe
-    scenario-decision-1..3 (1 each)         3      0       3       0
-    scenario-decision-4..5 (1 each)         2      0       0       0
-    quiz-secrecy, quiz-verify (1 each)      2      0       2       2
-    quiz-help-contacts (1)                  1      0       0       1
-    red-flags-types (2, visible)            2      0       2       2
-    red-flags-hidden (3, hidden)            3      0       0       3
-    total                                  13      0       7       8
-    reflection needs manual grade         yes     no     yes     yes
+One course is set up for the module with the spec's submissions (tests/assignments/), plus an
+answer key smuggled into the empty submission, and graded with one plain `nbgrader autograde`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-ASSESSMENTS = REPO / "assessments"
+from nbgrader_harness import ASSESSMENTS, build_submission, copy_course, load_specs, nbgrader
+
 ASSIGNMENT = "unit01-online-kidnapping"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 SOURCE_DIR = ASSESSMENTS / "source" / ASSIGNMENT
@@ -47,113 +31,18 @@ SCENARIO_ID = "unit01-check"
 QUIZ_ID = "unit01-check-quiz"
 SPINE = ["d1-private-app", "d2-account-login", "d3-staff-badge", "d4-keep-secret", "d5-threat"]
 RULE_IDS = {"no-strangers", "no-sharing", "no-secrets", "must-block-report", "must-verify", "must-share"}
-
-# Play-throughs that the fabricated submissions use (the perfect one is the answer key).
-PARTIAL_PLAY = [
-    ("d1-private-app", "decline-link"),
-    ("d2-account-login", "keep-private"),
-    ("d3-staff-badge", "check-official"),
-    ("d4-keep-secret", "keep-quiet"),
-    ("d5-threat", "argue"),
-    ("c5-second-chance", "tell-linh"),
-]
-UNSAFE_PLAY = [
-    ("d1-private-app", "click-link"),
-    ("d2-account-login", "send-login"),
-    ("d3-staff-badge", "trust-badge"),
-    ("d4-keep-secret", "keep-quiet"),
-    ("d5-threat", "pay-code"),
-    ("c5-second-chance", "say-nothing"),
-]
-CORRECT_QUIZ = {
-    "secret-request": ["tell-family"],
-    "verify-staff": ["official-channel"],
-    "help-contacts": ["trusted-adult", "hotline-111", "police-113"],
-}
-PARTIAL_QUIZ = {**CORRECT_QUIZ, "help-contacts": ["trusted-adult", "hotline-111"]}  # forgot 113
-
-# Case-sensitive: passes the visible lower-case tests, fails the hidden mixed-case ones.
-PARTIAL_SOLUTION = '''
-def find_red_flags(message: str) -> list[str]:
-    """Return the sorted red-flag categories whose keywords appear in `message`."""
-    return sorted(category for category, words in RED_FLAG_KEYWORDS.items()
-                  if any(word in message for word in words))
-'''.strip()
-
-REFLECTION = ("Don't click links from people you don't know, and never send your password or phone number. "
-              "If someone says 'keep it secret', that is exactly when to tell Mum, me or your teacher. "
-              "You won't be in trouble, and we can block and report them together or call 111.")
-
-DECISION_CELLS = [
-    "scenario-decision-1-private-app",
-    "scenario-decision-2-account-login",
-    "scenario-decision-3-staff-badge",
-    "scenario-decision-4-keep-secret",
-    "scenario-decision-5-threat",
-]
-QUIZ_CELLS = ["quiz-secrecy", "quiz-verify", "quiz-help-contacts"]
-AUTOGRADED_CELLS = DECISION_CELLS + QUIZ_CELLS + ["red-flags-types", "red-flags-hidden"]
-
-EXPECTED = {
-    "perfect": dict.fromkeys(DECISION_CELLS + QUIZ_CELLS, 1) | {"red-flags-types": 2, "red-flags-hidden": 3},
-    "empty": dict.fromkeys(AUTOGRADED_CELLS, 0),
-    "partial": dict.fromkeys(AUTOGRADED_CELLS, 0) | dict.fromkeys(DECISION_CELLS[:3], 1) | {
-        "quiz-secrecy": 1, "quiz-verify": 1, "red-flags-types": 2},
-    "unsafe": dict.fromkeys(DECISION_CELLS, 0) | dict.fromkeys(QUIZ_CELLS, 1) | {
-        "red-flags-types": 2, "red-flags-hidden": 3},
-}
-EXPECTED_TOTALS = {"perfect": 13, "empty": 0, "partial": 7, "unsafe": 8}
+SUBMISSIONS = load_specs()[ASSIGNMENT]["submissions"]
+PARTIAL_PLAY = [tuple(c) for c in SUBMISSIONS["partial"]["progress"]["scenarios"][SCENARIO_ID]]
+UNSAFE_PLAY = [tuple(c) for c in SUBMISSIONS["unsafe"]["progress"]["scenarios"][SCENARIO_ID]]
+CORRECT_QUIZ = SUBMISSIONS["unsafe"]["progress"]["quizzes"][QUIZ_ID]
+AUTOGRADED_CELLS = list(SUBMISSIONS["perfect"]["expected"])
 REFLECTION_WRITTEN = {"perfect": True, "empty": False, "partial": True, "unsafe": True}
-
-
-# ------------------------------------------------------------------------------ helpers
-
-def _env(course: Path) -> dict:
-    """nbgrader shells out to `alembic`: put this interpreter's scripts on PATH. An empty
-    JUPYTER_CONFIG_DIR keeps a developer's own ~/.jupyter/nbgrader_config.py (which might
-    point at a real gradebook) out of the test."""
-    env = os.environ.copy()
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["JUPYTER_CONFIG_DIR"] = str(course / ".jupyter-config")
-    env.pop("NOTALONE_STRAY_WARNED", None)
-    return env
-
-
-def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "nbgrader", *args]
-
-
-def run_nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(_command(*args), cwd=course, env=_env(course), capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-def start_nbgrader(course: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(_command(*args), cwd=course, env=_env(course), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def finish(process: subprocess.Popen) -> subprocess.CompletedProcess:
-    stdout, stderr = process.communicate(timeout=600)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+EXPECTED_TOTALS = {name: sum(sub["expected"].values()) if isinstance(sub["expected"], dict) else 0
+                   for name, sub in SUBMISSIONS.items()}
 
 
 def cells_by_id(nb) -> dict:
     return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nb.cells if "nbgrader" in cell.metadata}
-
-
-def write_progress(folder: Path, choices, answers) -> None:
-    from widgets.progress import ProgressStore
-
-    store = ProgressStore(folder / PROGRESS)
-    store.save_choices(SCENARIO_ID, choices)
-    store.save_quiz_answers(QUIZ_ID, answers)
-
-
-def solution_without_markers(cell_source: str) -> str:
-    return "\n".join(line for line in cell_source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
 def answer_key() -> dict:
@@ -164,15 +53,12 @@ def key_play() -> list[tuple[str, str]]:
     return [(c["node"], c["option"]) for c in answer_key()["scenarios"][SCENARIO_ID]["choices"]]
 
 
-# ------------------------------------------------------------------------------ the course
-
 @dataclass
 class Course:
     root: Path
-    generate: subprocess.CompletedProcess
-    validate_source: subprocess.CompletedProcess | None = None
-    validate_release_inverted: subprocess.CompletedProcess | None = None
-    autograde: subprocess.CompletedProcess | None = None
+    validate_source: object = None
+    validate_release_inverted: object = None
+    autograde: object = None
     files_in_source_before: set = field(default_factory=set)
     files_in_source_after_validate: set = field(default_factory=set)
 
@@ -185,83 +71,26 @@ class Course:
         return self.root / "source" / ASSIGNMENT
 
 
-def build_submissions(course: Course) -> None:
-    release_nb = nbformat.read(course.release / NOTEBOOK, as_version=4)
-    source_cells = cells_by_id(nbformat.read(course.source / NOTEBOOK, as_version=4))
-    full_solution = solution_without_markers(source_cells["red-flags-solution"].source)
-    timestamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-
-    def submission(student: str) -> Path:
-        folder = course.root / "submitted" / student / ASSIGNMENT
-        shutil.copytree(course.release, folder, ignore=shutil.ignore_patterns(PROGRESS))
-        (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
-        return folder
-
-    def save(folder: Path, *, solution: str | None, reflection: str | None) -> None:
-        nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))  # a deep copy
-        cells = cells_by_id(nb)
-        if solution is not None:
-            cells["red-flags-solution"].source = solution
-        if reflection is not None:
-            cells["reflection"].source = reflection
-        nbformat.write(nb, folder / NOTEBOOK)
-
-    # perfect: the answer key's play and answers, the full solution, a reflection.
-    folder = submission("perfect")
-    save(folder, solution=full_solution, reflection=REFLECTION)
-    write_progress(folder, key_play(), CORRECT_QUIZ)
-
-    # empty: the release untouched, no progress file, and a smuggled answer key that
-    # nbgrader must not copy into autograded/ (c.CourseDirectory.ignore).
-    folder = submission("empty")
-    shutil.copy(course.source / ANSWER_KEY, folder / ANSWER_KEY)
-
-    # partial: 3 of 5 safe, 2 of 3 quiz answers right, a case-sensitive solution.
-    folder = submission("partial")
-    save(folder, solution=PARTIAL_SOLUTION, reflection=REFLECTION)
-    write_progress(folder, PARTIAL_PLAY, PARTIAL_QUIZ)
-
-    # unsafe: unsafe everywhere in the chat, but the quiz and the exercise right.
-    folder = submission("unsafe")
-    save(folder, solution=full_solution, reflection=REFLECTION)
-    write_progress(folder, UNSAFE_PLAY, CORRECT_QUIZ)
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Course:
-    root = tmp_path_factory.mktemp("not-alone-course")
-    for item in ("nbgrader_config.py", "source"):
-        src = ASSESSMENTS / item
-        if src.is_dir():
-            shutil.copytree(src, root / item, ignore=shutil.ignore_patterns(
-                ".ipynb_checkpoints", "__pycache__", PROGRESS, "*.unreadable-*"))
-        else:
-            shutil.copy(src, root / item)
-    source = root / "source" / ASSIGNMENT
-    files_before = {p.name for p in source.iterdir()}
-
-    # validate only reads, so the slow runs overlap with the other commands.
-    source_run = start_nbgrader(root, "validate", str(source / NOTEBOOK))
+    result = Course(copy_course(tmp_path_factory.mktemp("not-alone-course")))
+    result.files_in_source_before = {p.name for p in result.source.iterdir()}
+    result.validate_source = nbgrader(result.root, "validate", str(result.source / NOTEBOOK), check=False)
+    result.files_in_source_after_validate = {p.name for p in result.source.iterdir()}
+    nbgrader(result.root, "db", "assignment", "add", ASSIGNMENT)
+    nbgrader(result.root, "generate_assignment", ASSIGNMENT, "--force")
+    for student, spec in SUBMISSIONS.items():
+        build_submission(result.root, ASSIGNMENT, student, spec)
+    # The empty submission smuggles in the answer key: nbgrader must not copy it (CourseDirectory.ignore).
+    shutil.copy(result.source / ANSWER_KEY, result.root / "submitted" / "empty" / ASSIGNMENT / ANSWER_KEY)
+    result.validate_release_inverted = nbgrader(result.root, "validate", "--invert", str(result.release / NOTEBOOK), check=False)
+    # A stray all-safe progress file in source/ (a teacher clicked through the source notebook)
+    # must not overwrite the students' files at autograde (Autograde.exclude_overwriting).
+    shutil.copy(result.source / ANSWER_KEY, result.source / PROGRESS)
     try:
-        run_nbgrader(root, "db", "assignment", "add", ASSIGNMENT)
-        result = Course(root, run_nbgrader(root, "generate_assignment", ASSIGNMENT, "--force"))
+        result.autograde = nbgrader(result.root, "autograde", ASSIGNMENT)
     finally:
-        result_source = finish(source_run)
-    result.validate_source = result_source
-    result.files_in_source_before = files_before
-    result.files_in_source_after_validate = {p.name for p in source.iterdir()}
-    build_submissions(result)
-
-    release_run = start_nbgrader(root, "validate", "--invert", str(result.release / NOTEBOOK))
-    # A stray all-safe progress file in source/ (a teacher clicked through the source
-    # notebook) must not overwrite the students' files at autograde: the config's
-    # Autograde.exclude_overwriting. The empty and unsafe students would gain points.
-    shutil.copy(source / ANSWER_KEY, source / PROGRESS)
-    try:
-        result.autograde = run_nbgrader(root, "autograde", ASSIGNMENT)
-    finally:
-        (source / PROGRESS).unlink()
-        result.validate_release_inverted = finish(release_run)
+        (result.source / PROGRESS).unlink()
     return result
 
 
@@ -343,19 +172,14 @@ def test_release_passes_no_test(course):
 # ------------------------------------------------------------------------------ autograde
 
 @pytest.mark.nbgrader
-@pytest.mark.parametrize("student", sorted(EXPECTED))
-def test_autograded_scores(course, gradebook, student):
-    scores = {cell: gradebook.find_grade(cell, ASSIGNMENT, ASSIGNMENT, student).auto_score
-              for cell in AUTOGRADED_CELLS}
-    assert scores == EXPECTED[student]
-    assert sum(scores.values()) == EXPECTED_TOTALS[student]
-
+@pytest.mark.parametrize("student", sorted(SUBMISSIONS))
+def test_totals_and_manual_grading(course, gradebook, student):
+    """Scores per cell are checked in test_assignments.py; here the totals and the reflection."""
     reflection = gradebook.find_grade("reflection", ASSIGNMENT, ASSIGNMENT, student)
     assert reflection.max_score == 3
     assert reflection.needs_manual_grade is REFLECTION_WRITTEN[student]
     if not REFLECTION_WRITTEN[student]:
         assert reflection.auto_score == 0  # unchanged "YOUR ANSWER HERE"
-
     submission = gradebook.find_submission(ASSIGNMENT, student)
     assert submission.max_score == 16
     assert submission.code_score == EXPECTED_TOTALS[student]
@@ -369,7 +193,7 @@ def test_autograde_warned_about_the_stray_progress_file(course):
 
 @pytest.mark.nbgrader
 def test_answer_key_never_reaches_autograded(course):
-    for student in EXPECTED:
+    for student in SUBMISSIONS:
         folder = course.root / "autograded" / student / ASSIGNMENT
         names = {p.name for p in folder.iterdir()}
         assert ANSWER_KEY not in names, f"{student}: {names}"
