@@ -29,6 +29,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from .zygote import read_message
+
 PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "ipywidgets", "widgets", "widgets.views.chat",
            "widgets.views.quiz", "widgets.views.help_card", "yaml", "jsonschema", "PIL.Image"]
 FIRST_KERNEL_UID = 42000
@@ -296,13 +298,7 @@ class ZygoteSandbox(Sandbox):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.connect(self.socket_path)
             connection.sendall(json.dumps(message).encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = connection.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        reply = json.loads(data or b"{}")
+            reply = read_message(connection)
         if "error" in reply:
             raise RuntimeError(f"grading sandbox: {reply['error']}")
         return reply

@@ -93,6 +93,17 @@ def become_kernel(request: dict) -> None:
             os._exit(70)
 
 
+def read_message(connection: socket.socket) -> dict:
+    """One JSON line from a connection (the protocol's unit, both ways)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return json.loads(data or b"{}")
+
+
 class Zygote:
     def __init__(self, socket_path: str):
         self.socket_path = socket_path
@@ -154,15 +165,10 @@ class Zygote:
         while True:
             connection, _ = self.server.accept()
             with connection:
-                data = b""
-                while not data.endswith(b"\n"):
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                message = read_message(connection)
                 self.reap()
                 try:
-                    reply = self.handle(json.loads(data or b"{}"))
+                    reply = self.handle(message)
                 except Exception as error:  # noqa: BLE001 - report, keep serving
                     reply = {"error": repr(error)}
                 connection.sendall(json.dumps(reply).encode() + b"\n")
