@@ -157,3 +157,14 @@ def test_help_is_there_for_every_subcommand(capsys):
             main(command + ["--help"])
         assert exit_.value.code == 0
         assert "usage: notalone" in capsys.readouterr().out
+
+
+def test_scenario_graph_problems_are_reported_with_their_node(course):
+    path = course / SCENARIO
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace("next: end-safe-early", "next: start", 1)
+    assert broken != text
+    path.write_text(broken, encoding="utf-8")
+    problems = [p for p in check_course(course) if p.file == SCENARIO]
+    assert any("loop:" in p.message and p.where.startswith("nodes.") and p.line for p in problems), problems
+    assert any("cannot be reached" in p.message for p in problems), "the ending no longer reached is reported too"
