@@ -13,4 +13,6 @@ fi
 # Open Markdown (the lessons' table of contents) rendered, and never look for news online.
 mkdir -p .venv/share/jupyter/lab/settings
 cp scripts/jupyterlab-overrides.json .venv/share/jupyter/lab/settings/overrides.json
-exec .venv/bin/jupyter lab --ServerApp.root_dir=lessons --LabApp.default_url=/lab/tree/README.md "$@"
+extra=()
+[ "$(id -u)" != 0 ] || extra+=(--allow-root)   # e.g. a container; students normally run as themselves
+exec .venv/bin/jupyter lab --ServerApp.root_dir=lessons --LabApp.default_url=/lab/tree/README.md "${extra[@]}" "$@"
