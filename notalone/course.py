@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from widgets import ContentError, load_quiz, load_scenario
+from widgets import ContentError
 from widgets.content import read_document
 from widgets.errors import Problem, display_path
 from widgets.i18n import available_languages, localize, translation_problems, ui_strings
@@ -84,10 +84,25 @@ def load_manifest(root: Path) -> tuple[list[Unit], list[Problem]]:
     return units, problems
 
 
+# Every kind of content file: its name pattern and the loader that checks it.
+CONTENT_KINDS = {"*.scenario.yaml": "widgets.scenario:load_scenario", "*.quiz.yaml": "widgets.quiz:load_quiz",
+                 "*.sort.yaml": "widgets.sorter:load_sort"}
+
+
+def loader_for(path: Path):
+    import importlib
+    from fnmatch import fnmatch
+
+    for pattern, target in CONTENT_KINDS.items():
+        if fnmatch(path.name, pattern):
+            module, name = target.split(":")
+            return getattr(importlib.import_module(module), name)
+    raise KeyError(path.name)
+
+
 def content_files(root: Path) -> list[Path]:
     folders = [root / "lessons", root / "assessments" / "source"]
-    return sorted(p for folder in folders if folder.exists()
-                  for pattern in ("*.scenario.yaml", "*.quiz.yaml") for p in folder.rglob(pattern))
+    return sorted(p for folder in folders if folder.exists() for pattern in CONTENT_KINDS for p in folder.rglob(pattern))
 
 
 def check_course(root: Path) -> list[Problem]:
@@ -102,9 +117,8 @@ def check_course(root: Path) -> list[Problem]:
     units, manifest_problems = load_manifest(root)
     problems += manifest_problems or content_todo_warnings(root / MANIFEST)
     for path in content_files(root):
-        loader = load_scenario if path.name.endswith(".scenario.yaml") else load_quiz
         try:
-            loader(path)
+            loader_for(path)(path)
             problems += content_todo_warnings(path)
         except ContentError as error:
             problems += error.problems

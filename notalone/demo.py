@@ -98,8 +98,9 @@ def write_submission(root: Path, assignment: str, student: dict, rng: random.Ran
         store.save_quiz_answers(quiz.id, chosen)
     for section, entries in key.items():  # other activities (sorters, ...) as the answer key, if mastered
         if section not in ("format", "scenarios", "quizzes") and isinstance(entries, dict) and rng.random() < mean_mastery:
-            store._data[section] = json.loads(json.dumps(entries))
-            store._save()
+            for key, record in entries.items():
+                if isinstance(record, dict):
+                    store.update_entry(section, key, lambda saved, record=record: saved.update(json.loads(json.dumps(record))))
     return folder
 
 

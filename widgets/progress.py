@@ -15,7 +15,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 FORMAT = "notalone-progress/1"
 PROGRESS_FILE = "notalone-progress.json"
@@ -84,6 +84,24 @@ class ProgressStore:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(self._data, stream, ensure_ascii=False, indent=1)
         os.replace(temporary, self.path)
+
+    # Any activity ------------------------------------------------------
+    def entry(self, section: str, key: str) -> dict:
+        """A copy of one saved record (e.g. section "sorters", key the activity id); {} when there is none."""
+        record = self._data.get(section, {}).get(key) if isinstance(self._data.get(section), dict) else None
+        return json.loads(json.dumps(record)) if isinstance(record, dict) else {}
+
+    def update_entry(self, section: str, key: str, change: Callable[[dict], None]) -> None:
+        """Change one record in place (created empty if missing) and save at once, keeping every other record."""
+        self._reload()
+        records = self._data.get(section)
+        if not isinstance(records, dict):
+            records = self._data[section] = {}
+        record = records.get(key)
+        if not isinstance(record, dict):
+            record = records[key] = {}
+        change(record)
+        self._save()
 
     # Scenarios ---------------------------------------------------------
     def choices(self, scenario_id: str) -> list[tuple[str, str]]:
