@@ -86,7 +86,7 @@ def load_manifest(root: Path) -> tuple[list[Unit], list[Problem]]:
 
 # Every kind of content file: its name pattern and the loader that checks it.
 CONTENT_KINDS = {"*.scenario.yaml": "widgets.scenario:load_scenario", "*.quiz.yaml": "widgets.quiz:load_quiz",
-                 "*.sort.yaml": "widgets.sorter:load_sort"}
+                 "*.sort.yaml": "widgets.sorter:load_sort", "*.links.yaml": "widgets.url_inspector:load_links"}
 
 
 def loader_for(path: Path):

@@ -1,0 +1,168 @@
+"""The URL inspector view: a text box, an Inspect button, example links, a coloured breakdown and a verdict.
+
+A thin view over widgets.url_inspector.UrlInspector. Programmatic triggers: inspect(url),
+pick_example(index), set_language(language). Nothing is ever fetched: links are only read.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import ipywidgets as w
+
+from ..i18n import current_language, localize, ui
+from ..rules import rules
+from ..url_inspector import Inspection, UrlInspector, load_links
+from .common import CARD, escape, language_picker
+
+PART_COLOURS = {
+    "scheme": "#e3e8ff", "userinfo": "#ffd0d0", "subdomain": "#fff0c2", "name": "#bfeccb", "suffix": "#d6eeff",
+    "host": "#e8e8e8", "port": "#f0d9ff", "path": "#eeeeee", "query": "#f4f4f4", "fragment": "#f4f4f4",
+}
+SEVERITY_ICONS = {"danger": "⛔", "warning": "⚠️", "info": "ℹ️", "ok": "✅"}
+VERDICT_STYLE = {"trusted": ("✅", "#e8f6ec"), "unknown": ("❔", "#fff8e1"), "suspicious": ("⛔", "#ffe9e6"), "invalid": ("✏️", "#f1f3f6")}
+MONO = "font-family:monospace;font-size:105%;"
+
+
+def marked(text: str) -> str:
+    """`text` as HTML with every character that is not plain ASCII highlighted (look-alikes hide there)."""
+    parts = []
+    for c in text:
+        if c.isascii():
+            parts.append(escape(c))
+        else:
+            name = escape(unicodedata.name(c, "?"))
+            parts.append(f"<mark class='notalone-url-odd-letter' title='U+{ord(c):04X} {name}' "
+                         f"style='background:#ffd0d0;text-decoration:underline wavy #c00'>{escape(c)}</mark>")
+    return "".join(parts)
+
+
+class UrlInspectorView(w.VBox):
+    """Take a link apart without opening it. Programmatic triggers: inspect(), pick_example(), set_language()."""
+
+    def __init__(self, model: UrlInspector, language: str):
+        self.model = model
+        self.language = language
+        self._title = w.HTML()
+        self._picker = language_picker(language, self.set_language)
+        self._intro = w.HTML()
+        self._input = w.Text(layout=w.Layout(width="520px"))
+        self._input.add_class("notalone-url-input")
+        self._button = w.Button(button_style="primary", icon="search")
+        self._button.add_class("notalone-url-inspect")
+        self._button.on_click(lambda _button: self.inspect(self._input.value))
+        self._note = w.HTML()
+        self._examples_label = w.HTML()
+        self._example_buttons = []
+        rows = []
+        for index, example in enumerate(model.links.examples):
+            button = w.Button(description=example.url, layout=w.Layout(width="auto", max_width="520px"))
+            button.add_class("notalone-url-example")
+            button.on_click(lambda _button, index=index: self.pick_example(index))
+            self._example_buttons.append(button)
+            rows.append(w.HBox([button, w.HTML()]))
+        self._examples = w.VBox(rows)
+        self._result = w.HTML()
+        self._result.add_class("notalone-url-result")
+        super().__init__([w.HBox([self._title, self._picker]), self._intro, w.HBox([self._input, self._button]), self._note,
+                          self._examples_label, self._examples, self._result])
+        self.add_class("notalone-url-inspector")
+        model.observe(self.refresh)
+        self.refresh()
+
+    # Triggers -----------------------------------------------------------------
+    def inspect(self, url: str) -> Inspection:
+        """Inspect a typed link, as if the student typed `url` and pressed Inspect."""
+        self._input.value = url
+        return self.model.inspect(url)
+
+    def pick_example(self, index: int) -> Inspection:
+        """Inspect example number `index` (0 is the first), as if the student clicked it."""
+        return self.model.pick_example(index)
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self._picker.value = language
+        self.refresh()
+
+    # Rendering ------------------------------------------------------------------
+    def _t(self, text) -> str:
+        return localize(text, self.language)
+
+    def refresh(self) -> None:
+        lang, links, current = self.language, self.model.links, self.model.current
+        self._picker.description = ui("choose_language", lang)
+        self._title.value = f"<b>{escape(self._t(links.title))}</b>"
+        self._intro.value = f"<p>{escape(self._t(links.intro))}</p>" if links.intro else ""
+        self._intro.layout.display = None if links.intro else "none"
+        self._input.placeholder = ui("url_placeholder", lang)
+        self._button.description = ui("url_inspect", lang)
+        self._note.value = f"<small>🔒 {escape(ui('url_never_opened', lang))}</small>"
+        self._examples_label.value = f"<b>{escape(ui('url_examples', lang))}</b>"
+        for index, (example, row) in enumerate(zip(links.examples, self._examples.children)):
+            context = self._t(example.context) if example.context else ""
+            button, label = row.children
+            button.tooltip = context or example.url
+            button.button_style = "info" if index == self.model.picked else ""
+            label.value = f"<small style='color:#555'>{escape(context)}</small>" if context else ""
+        if current is not None and self.model.picked is not None:
+            self._input.value = current.url
+        self._result.value = self._result_html(current) if current else \
+            f"<div style='{CARD}color:#555'>{escape(ui('url_nothing_yet', lang))}</div>"
+
+    def _breakdown_html(self, inspection: Inspection) -> str:
+        lang, parts = self.language, inspection.parts
+        spans, kinds = [], []
+        for kind, text in parts.pieces():
+            if kind in ("punctuation", "text"):
+                spans.append(f"<span class='notalone-url-part notalone-url-part-{kind}'>{escape(text)}</span>")
+                continue
+            label = ui(f"url_part_{kind}", lang)
+            extra = "text-decoration:line-through;" if kind == "userinfo" else ("font-weight:bold;" if kind == "name" else "")
+            spans.append(f"<span class='notalone-url-part notalone-url-part-{kind}' title='{escape(label)}' "
+                         f"style='background:{PART_COLOURS[kind]};border-radius:4px;padding:1px 2px;{extra}'>{escape(text)}</span>")
+            if kind not in kinds:
+                kinds.append(kind)
+        legend = " ".join(f"<span style='background:{PART_COLOURS[k]};border-radius:4px;padding:0 4px;font-size:85%'>"
+                          f"{escape(ui(f'url_part_{k}', lang))}</span>" for k in kinds)
+        lines = [f"<div class='notalone-url-breakdown' style='{MONO}word-break:break-all;margin:4px 0'>{''.join(spans)}</div>",
+                 f"<div>{legend}</div>"]
+        if parts.valid and parts.host:
+            owner = parts.domain_unicode or ui("url_unknown_owner", lang)
+            lines.append(f"<div style='margin-top:4px'>{escape(ui('url_really_opens', lang))}: <code>{marked(parts.host_unicode)}</code>"
+                         f" · {escape(ui('url_owner', lang))}: <b class='notalone-url-owner'>{marked(owner)}</b>"
+                         + (f" ({escape(self._t(inspection.trusted.name))})" if inspection.trusted and not inspection.target else "") + "</div>")
+            if parts.host_unicode != parts.host_ascii:
+                lines.append(f"<div>{escape(ui('url_decoded', lang))}: <code>{escape(parts.host_ascii)}</code> → "
+                             f"<code class='notalone-url-decoded'>{marked(parts.host_unicode)}</code></div>")
+        return "".join(lines)
+
+    def _findings_html(self, inspection: Inspection) -> str:
+        items = []
+        for finding in inspection.findings:
+            rule = rules()[finding.rule]
+            kind = ui("no_rule" if rule.kind == "no" else "must_rule", self.language)
+            items.append(f"<li class='notalone-url-finding notalone-url-{finding.severity}' data-code='{finding.code}'>"
+                         f"{SEVERITY_ICONS[finding.severity]} {escape(finding.explain(self.language))}<br>"
+                         f"<small>{escape(ui('rule', self.language))} ({escape(kind)}): {escape(self._t(rule.title))}</small></li>")
+        return f"<ul style='margin:4px 0;padding-left:20px'>{''.join(items)}</ul>"
+
+    def _result_html(self, inspection: Inspection) -> str:
+        lang = self.language
+        blocks = [f"<b>{escape(ui('url_breakdown', lang))}</b>"]
+        for hop, step in enumerate(inspection.chain()):
+            if hop:
+                blocks.append(f"<div style='margin-top:8px'>↪ {escape(ui('url_leads_to', lang))}</div>")
+            blocks.append(self._breakdown_html(step))
+            blocks.append(f"<div style='margin-top:6px'><b>{escape(ui('url_findings', lang))}</b></div>{self._findings_html(step)}")
+        icon, background = VERDICT_STYLE[inspection.verdict]
+        verdict = (f"<div class='notalone-url-verdict notalone-url-verdict-{inspection.verdict}' style='{CARD}background:{background}'>"
+                   f"<b>{icon} {escape(ui('url_verdict_' + inspection.verdict, lang))}</b><br>"
+                   f"{escape(ui('url_advice_' + inspection.verdict, lang))}</div>")
+        return f"<div style='{CARD}'>{''.join(blocks)}</div>{verdict}"
+
+
+def show_url_inspector(path: str | Path, language: str | None = None) -> UrlInspectorView:
+    """The URL inspector over the links in `path` (a *.links.yaml file next to the notebook)."""
+    return UrlInspectorView(UrlInspector(load_links(path)), language or current_language())
