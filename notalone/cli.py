@@ -319,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-sandbox", action="store_true", help="grade without isolation (not recommended)")
     demo.set_defaults(run=cmd_demo)
 
+    from .knowledge_check import add_arguments as knowledge_check_arguments, run as knowledge_check_run
+
+    check_report = commands.add_parser("knowledge-check", help="anonymous before/after report of the knowledge check (HTML, CSV)",
+                                       description="Compare the class's anonymous answers before and after the course.")
+    knowledge_check_arguments(check_report)
+    check_report.set_defaults(run=knowledge_check_run)
+
     tidy = commands.add_parser("clean", help="strip outputs and volatile metadata from notebooks (also a pre-commit hook)")
     tidy.add_argument("notebooks", nargs="+", type=Path)
     tidy.set_defaults(run=cmd_clean)

@@ -92,7 +92,8 @@ def load_manifest(root: Path) -> tuple[list[Unit], list[Problem]]:
 
 # Every kind of content file: its name pattern and the loader that checks it.
 CONTENT_KINDS = {"*.scenario.yaml": "widgets.scenario:load_scenario", "*.quiz.yaml": "widgets.quiz:load_quiz",
-                 "*.sort.yaml": "widgets.sorter:load_sort", "*.links.yaml": "widgets.url_inspector:load_links"}
+                 "*.sort.yaml": "widgets.sorter:load_sort", "*.links.yaml": "widgets.url_inspector:load_links",
+                 "*.red-flags.yaml": "widgets.red_flags:load_rules"}
 
 
 def loader_for(path: Path):

@@ -1,0 +1,88 @@
+"""Unit 4 in a real JupyterLab, driven through Debian's Chromium.
+
+Each language's lesson is opened and run: the chat "Just between us" is played to an ending
+(feedback names the red flag in the notebook's language), the code lab printed its
+measurements, and the message checker takes a message typed without accents and shows the
+secrecy red flag, its explanation and the rule.
+
+Run: ``python -m pytest tests/browser/test_unit04_in_jupyterlab.py -q`` (needs /usr/bin/chromium
+and the playwright module; nothing is downloaded).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import test_lesson_in_jupyterlab as lab  # the Unit 1 browser test's helpers (open, run, click, diagnose)
+
+pytestmark = pytest.mark.browser
+
+UNIT = "unit04-no-secrets"
+MAX_OPTION_CLICKS = 8
+EXPECTED = {
+    "en": {"measure": "110 of 163 messages flagged exactly right", "secrecy": "Secrecy", "rule": "No following requests to keep secrets",
+           "found": "Red flags found: 2", "none": "No red-flag words found"},
+    "vi": {"measure": "Đoán đúng hoàn toàn 110/163 tin nhắn", "secrecy": "Đòi giữ bí mật", "rule": "Không làm theo yêu cầu giữ bí mật",
+           "found": "Số dấu hiệu cảnh báo tìm thấy: 2", "none": "Không thấy từ nào đáng ngờ"},
+}
+
+
+def play_to_the_end(page, chat, max_clicks=MAX_OPTION_CLICKS):
+    from playwright.sync_api import expect
+
+    summary = chat.locator(".notalone-summary").filter(visible=True)
+    options = chat.locator(".notalone-option:enabled").filter(visible=True)
+    feedback = chat.locator(".notalone-feedback").filter(visible=True)
+    seen, clicked = [], []
+    for _ in range(max_clicks):
+        expect(options.or_(summary).first).to_be_visible(timeout=lab.STEP_TIMEOUT)
+        if summary.count():
+            break
+        # The last option of each decision: the longest way through this scenario.
+        clicked.append(lab.click_and_settle(page, chat, options.last))
+        expect(feedback.first).to_be_visible(timeout=lab.STEP_TIMEOUT)
+        seen += feedback.all_inner_texts()
+    expect(summary.first, f"no summary after clicking {clicked}").to_be_visible(timeout=lab.STEP_TIMEOUT)
+    return seen, clicked
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_unit04_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_path, lang):
+    from playwright.sync_api import expect
+
+    server, page = jupyterlab_server, browser_page
+    notebook = f"{UNIT}/lesson.{lang}.ipynb"
+    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
+    lab.fresh_start(server, page)
+    words = EXPECTED[lang]
+
+    with lab.diagnose(page, server, tmp_path, f"unit04-{lang}"):
+        lab.open_notebook(page, server, notebook)
+        lab.run_all_cells(page)
+
+        chat = page.locator(".notalone-chat").first
+        expect(chat.locator(".notalone-message").first).to_be_visible(timeout=lab.RUN_TIMEOUT)
+        feedback, clicked = play_to_the_end(page, chat)
+        assert len(clicked) >= 5, f"the chat ended after {clicked}"
+        label = lab.RED_FLAG_LABEL[lang]
+        assert feedback and all(label in text for text in feedback), f"feedback without {label!r}: {feedback!r}"
+        expect(chat.locator(".notalone-summary")).to_contain_text("111")
+
+        outputs = page.locator(".jp-OutputArea-output")
+        expect(outputs.filter(has_text=words["measure"]).first).to_be_attached()
+
+        checker = page.locator(".notalone-red-flag-checker").first
+        checker.scroll_into_view_if_needed()
+        result = checker.locator(".notalone-red-flag-result")
+        checker.locator(".notalone-red-flag-input textarea").fill("dung noi voi bo me nha, gui anh so dien thoai")
+        checker.locator(".notalone-red-flag-check").click()
+        expect(result).to_contain_text(words["found"], timeout=lab.STEP_TIMEOUT)
+        expect(result.locator(".notalone-red-flag-category[data-category='secrecy']")).to_contain_text(words["secrecy"])
+        expect(result).to_contain_text(words["rule"])
+        checker.locator(".notalone-red-flag-input textarea").fill("gg!")
+        checker.locator(".notalone-red-flag-check").click()
+        expect(result).to_contain_text(words["none"], timeout=lab.STEP_TIMEOUT)
+
+        help_card = page.locator(".notalone-help-card:not(.notalone-chat .notalone-help-card)").first
+        help_card.scroll_into_view_if_needed()
+        expect(help_card).to_contain_text("113")
