@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_lesson_in_jupyterlab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
+from lab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
                                        run_all_cells)
 
 pytestmark = pytest.mark.browser

@@ -10,52 +10,15 @@ Run: ``python -m pytest tests/browser -q`` (needs /usr/bin/chromium and the play
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from test_lesson_in_jupyterlab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
+from lab import (LESSONS, sort_everything, sort_labels, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
                                        run_all_cells)
 
 pytestmark = pytest.mark.browser
 
 UNIT = "unit03-no-sharing"
-LESSONS = Path(__file__).resolve().parents[2] / "lessons"
-
-
-def sort_labels(path, language, wrong: int | None = None):
-    """(item text, category label to pick) for each item of a sorting file; item `wrong` gets a wrong category."""
-    from widgets.i18n import localize
-    from widgets.sorter import load_sort
-
-    sort = load_sort(path)
-    picks = []
-    for index, item in enumerate(sort.items):
-        category = sort.category(item.category)
-        if index == wrong:
-            category = next(c for c in sort.categories if c.id != item.category)
-        picks.append((localize(item.text, language), f"{category.icon} {localize(category.label, language)}".strip()))
-    return picks
-
-
-def sort_everything(page, sorter, picks, progress_text):
-    """Pick a category in every dropdown, waiting each time for the kernel to count it."""
-    from playwright.sync_api import expect
-
-    rows = sorter.locator(".notalone-sorter-item")
-    expect(rows).to_have_count(len(picks))
-    for number, (text, label) in enumerate(picks, 1):
-        row = rows.nth(number - 1)
-        expect(row).to_contain_text(text)
-        row.scroll_into_view_if_needed()
-        row.locator("select").select_option(label=label)
-        if number < len(picks):
-            expect(sorter).to_contain_text(progress_text(number, len(picks)), timeout=STEP_TIMEOUT)
-    check = sorter.locator("button.notalone-sorter-check")
-    expect(check).to_be_enabled(timeout=STEP_TIMEOUT)
-    check.click()
-
-
 def test_unit03_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_path):
     from playwright.sync_api import expect
 

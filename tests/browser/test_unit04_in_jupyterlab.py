@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-import test_lesson_in_jupyterlab as lab  # the Unit 1 browser test's helpers (open, run, click, diagnose)
+import lab
 
 pytestmark = pytest.mark.browser
 
@@ -25,25 +25,6 @@ EXPECTED = {
     "vi": {"measure": "Đoán đúng hoàn toàn 110/163 tin nhắn", "secrecy": "Đòi giữ bí mật", "rule": "Không làm theo yêu cầu giữ bí mật",
            "found": "Số dấu hiệu cảnh báo tìm thấy: 2", "none": "Không thấy từ nào đáng ngờ"},
 }
-
-
-def play_to_the_end(page, chat, max_clicks=MAX_OPTION_CLICKS):
-    from playwright.sync_api import expect
-
-    summary = chat.locator(".notalone-summary").filter(visible=True)
-    options = chat.locator(".notalone-option:enabled").filter(visible=True)
-    feedback = chat.locator(".notalone-feedback").filter(visible=True)
-    seen, clicked = [], []
-    for _ in range(max_clicks):
-        expect(options.or_(summary).first).to_be_visible(timeout=lab.STEP_TIMEOUT)
-        if summary.count():
-            break
-        # The last option of each decision: the longest way through this scenario.
-        clicked.append(lab.click_and_settle(page, chat, options.last))
-        expect(feedback.first).to_be_visible(timeout=lab.STEP_TIMEOUT)
-        seen += feedback.all_inner_texts()
-    expect(summary.first, f"no summary after clicking {clicked}").to_be_visible(timeout=lab.STEP_TIMEOUT)
-    return seen, clicked
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
@@ -62,7 +43,7 @@ def test_unit04_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
         chat = page.locator(".notalone-chat").first
         expect(chat.locator(".notalone-message").first).to_be_visible(timeout=lab.RUN_TIMEOUT)
-        feedback, clicked = play_to_the_end(page, chat)
+        feedback, clicked = lab.play_to_the_end(page, chat, pick="last", max_clicks=MAX_OPTION_CLICKS)
         assert len(clicked) >= 5, f"the chat ended after {clicked}"
         label = lab.RED_FLAG_LABEL[lang]
         assert feedback and all(label in text for text in feedback), f"feedback without {label!r}: {feedback!r}"

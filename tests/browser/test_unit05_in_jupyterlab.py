@@ -14,9 +14,8 @@ import re
 
 import pytest
 
-from test_lesson_in_jupyterlab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
+from lab import (LESSONS, sort_everything, sort_labels, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
                                        run_all_cells)
-from test_unit03_in_jupyterlab import LESSONS, sort_everything, sort_labels
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-import test_lesson_in_jupyterlab as lab  # the Unit 1 browser test's helpers (open, run, click, diagnose)
+import lab
 from support import REPO
 
 pytestmark = pytest.mark.browser
@@ -24,25 +24,6 @@ UNIT = "unit07-share-with-family"
 MAX_OPTION_CLICKS = 10
 CONTACTS = {"en": ("Vy (your best friend)", "Mum"), "vi": ("Vy (bạn thân của bạn)", "Mẹ")}
 PDF_PAGE = re.compile(rb"/Type\s*/Page[^s]")
-
-
-def play_to_the_end(page, chat):
-    """Click the first enabled option until the chat shows its summary; return the feedback seen."""
-    from playwright.sync_api import expect
-
-    summary = chat.locator(".notalone-summary").filter(visible=True)
-    options = chat.locator(".notalone-option:enabled").filter(visible=True)
-    feedback = chat.locator(".notalone-feedback").filter(visible=True)
-    seen, clicked = [], []
-    for _ in range(MAX_OPTION_CLICKS):
-        expect(options.or_(summary).first).to_be_visible(timeout=lab.STEP_TIMEOUT)
-        if summary.count():
-            break
-        clicked.append(lab.click_and_settle(page, chat, options.first))
-        expect(feedback.first).to_be_visible(timeout=lab.STEP_TIMEOUT)
-        seen += feedback.all_inner_texts()
-    expect(summary.first, f"no summary after clicking {clicked}").to_be_visible(timeout=lab.STEP_TIMEOUT)
-    return seen, clicked
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
@@ -66,7 +47,7 @@ def test_unit07_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         expect(practice).to_contain_text(CONTACTS[lang][1])
 
         # The main scenario: a friend's dangerous secret, played to an ending.
-        feedback, clicked = play_to_the_end(page, friend)
+        feedback, clicked = lab.play_to_the_end(page, friend, max_clicks=MAX_OPTION_CLICKS)
         assert len(clicked) >= 4, f"the friend scenario ended after {clicked}"
         label = lab.RED_FLAG_LABEL[lang]
         assert feedback and all(label in text for text in feedback), f"feedback without {label!r}: {feedback!r}"
@@ -74,7 +55,7 @@ def test_unit07_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
         # The practice conversation with Mum, played to an ending.
         practice.scroll_into_view_if_needed()
-        _, clicked = play_to_the_end(page, practice)
+        _, clicked = lab.play_to_the_end(page, practice, max_clicks=MAX_OPTION_CLICKS)
         assert len(clicked) == 4, f"the practice has four steps, clicked {clicked}"
 
         # The saved progress holds both plays.
