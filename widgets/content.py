@@ -138,3 +138,17 @@ def load_validated(path: str | Path, schema_name: str) -> Document:
     if problems:
         raise ContentError(problems)
     return document
+
+
+def load_content(path: str | Path, schema_name: str, *checks) -> Document:
+    """Read a content file and check it: the schema, then translations, then each of `checks`
+    (functions of the Document returning Problems). Raise ContentError listing every problem in file order."""
+    from .i18n import translation_problems
+
+    document = load_validated(path, schema_name)
+    problems = translation_problems(document)
+    for check in checks:
+        problems += check(document)
+    if problems:
+        raise ContentError(sorted(problems, key=lambda p: (p.line or 0, p.where)))
+    return document

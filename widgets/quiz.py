@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .content import Document, load_validated
-from .errors import ContentError, Problem
-from .i18n import translation_problems
+from .content import Document, load_content
+from .errors import Problem
 from .progress import MemoryStore, ProgressStore
 from .rules import rules
 
@@ -86,10 +85,7 @@ def quiz_problems(document: Document) -> list[Problem]:
 
 def load_quiz(path: str | Path) -> Quiz:
     """Read and check a quiz file; raise ContentError naming the file, field and line of every problem."""
-    document = load_validated(path, "quiz")
-    problems = translation_problems(document) + quiz_problems(document)
-    if problems:
-        raise ContentError(sorted(problems, key=lambda p: (p.line or 0, p.where)))
+    document = load_content(path, "quiz", quiz_problems)
     data = document.data
     questions = tuple(
         Question(q["id"], q["kind"], q["prompt"],

@@ -24,9 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from .content import load_validated
+from .content import load_content
 from .errors import ContentError, Problem, display_path
-from .i18n import available_languages, translation_problems
+from .i18n import available_languages
 from .rules import rules as campaign_rules
 
 DEFAULT_RULES = "keywords.red-flags.yaml"  # in widgets/data/
@@ -124,10 +124,7 @@ def load_rules(path: str | Path | None = None) -> RedFlagRules:
     Raises ContentError naming the file, line and field of every problem.
     """
     path = Path(str(_default_rules_path())) if path is None else Path(path)
-    document = load_validated(path, "red-flags")
-    problems = translation_problems(document) + rules_problems(document)
-    if problems:
-        raise ContentError(sorted(problems, key=lambda p: (p.line or 0, p.where)))
+    document = load_content(path, "red-flags", rules_problems)
     data = document.data
     categories = {
         category_id: Category(category_id, dict(entry["label"]), dict(entry["explain"]), entry["rule"],

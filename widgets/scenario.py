@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .content import Document, load_validated
-from .errors import ContentError, Problem
-from .i18n import translation_problems
+from .content import Document, load_content
+from .errors import Problem
 from .progress import MemoryStore, ProgressStore
 from .rules import rules
 
@@ -167,10 +166,7 @@ def _build(document: Document) -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file; raise ContentError naming the file, field and line of every problem."""
-    document = load_validated(path, "scenario")
-    problems = translation_problems(document) + graph_problems(document)
-    if problems:
-        raise ContentError(sorted(problems, key=lambda p: (p.line or 0, p.where)))
+    document = load_content(path, "scenario", graph_problems)
     return _build(document)
 
 

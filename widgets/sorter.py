@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .content import Document, load_validated
-from .errors import ContentError, Problem
-from .i18n import translation_problems
+from .content import Document, load_content
+from .errors import Problem
 from .progress import MemoryStore, ProgressStore
 from .rules import rules
 
@@ -90,10 +89,7 @@ def sort_problems(document: Document) -> list[Problem]:
 
 def load_sort(path: str | Path) -> Sort:
     """Read and check a sorting activity (*.sort.yaml); raise ContentError naming the file, field and line of every problem."""
-    document = load_validated(path, "sort")
-    problems = translation_problems(document) + sort_problems(document)
-    if problems:
-        raise ContentError(sorted(problems, key=lambda p: (p.line or 0, p.where)))
+    document = load_content(path, "sort", sort_problems)
     data = document.data
     categories = tuple(Category(c["id"], c["label"], c.get("icon", ""), c.get("description")) for c in data["categories"])
     items = tuple(SortItem(i["id"], i["text"], i["category"], i["explanation"]) for i in data["items"])

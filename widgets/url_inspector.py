@@ -39,9 +39,9 @@ from typing import Callable
 
 import yaml
 
-from .content import Document, load_validated
-from .errors import ContentError, Problem
-from .i18n import translation_problems, ui
+from .content import Document, load_content
+from .errors import Problem
+from .i18n import ui
 
 SEVERITIES = ("danger", "warning", "info", "ok")  # most serious first
 VERDICTS = ("trusted", "unknown", "suspicious", "invalid")
@@ -393,10 +393,7 @@ def links_problems(document: Document) -> list[Problem]:
 
 def load_links(path: str | Path) -> LinkSet:
     """Read and check a `*.links.yaml` file; raise ContentError naming the file, field and line of every problem."""
-    document = load_validated(path, "links")
-    problems = translation_problems(document) + links_problems(document)
-    if problems:
-        raise ContentError(sorted(problems, key=lambda p: (p.line or 0, p.where)))
+    document = load_content(path, "links", links_problems)
     data = document.data
     shorteners = data.get("shorteners") or {}
     return LinkSet(
