@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..i18n import localize, ui
+from ..i18n import ui
 from ..rules import rules
 from ..scenario import ScenarioRun
-from .common import CARD, bubble, escape, language_picker
+from .common import CARD, LocalizedView, bubble, escape, language_picker
 from .help_card import help_card_html
 
 OUTCOME_ICONS = {"safe": "🛡️", "helped": "🤝", "at-risk": "💬"}
 
 
-class ChatView(w.VBox):
+class ChatView(LocalizedView):
     """A branching chat with a fictional contact. Programmatic triggers: choose(), restart(), set_language()."""
 
     def __init__(self, model: ScenarioRun, language: str):
@@ -43,15 +43,7 @@ class ChatView(w.VBox):
     def restart(self) -> None:
         self.model.restart()
 
-    def set_language(self, language: str) -> None:
-        self.language = language
-        self._picker.value = language
-        self.refresh()
-
     # Rendering -----------------------------------------------------------------
-    def _t(self, text) -> str:
-        return localize(text, self.language)
-
     def refresh(self) -> None:
         model, scenario, lang = self.model, self.model.scenario, self.language
         self._picker.description = ui("choose_language", lang)

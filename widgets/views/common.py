@@ -7,7 +7,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from ..i18n import available_languages, ui
+from ..i18n import available_languages, localize, ui
 
 CARD = "border:1px solid #c8ccd4;border-radius:10px;padding:10px 12px;margin:4px 0;max-width:720px;"
 
@@ -36,3 +36,22 @@ def language_picker(language: str, on_change: Callable[[str], None]) -> w.Dropdo
     picker.add_class("notalone-language")
     picker.observe(lambda change: on_change(change["new"]), names="value")
     return picker
+
+
+class LocalizedView(w.VBox):
+    """A view in one language at a time, with a language picker. Subclasses create `self._picker` with
+    language_picker(language, self.set_language) and implement refresh()."""
+
+    language: str
+
+    def set_language(self, language: str) -> None:
+        """Show the view in `language` (what the picker does)."""
+        self.language = language
+        self._picker.value = language
+        self.refresh()
+
+    def _t(self, text) -> str:
+        return localize(text, self.language)
+
+    def refresh(self) -> None:
+        raise NotImplementedError

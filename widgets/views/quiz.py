@@ -6,7 +6,7 @@ import ipywidgets as w
 
 from ..i18n import localize, ui
 from ..quiz import Question, QuizAttempt
-from .common import CARD, escape, language_picker
+from .common import CARD, LocalizedView, escape, language_picker
 
 
 class QuestionView(w.VBox):
@@ -82,7 +82,7 @@ class QuestionView(w.VBox):
         return f"<div style='{CARD}background:{background}'><b>{'✅' if correct else '🔁'} {escape(verdict)}</b><ul>{lines}</ul></div>"
 
 
-class QuizView(w.VBox):
+class QuizView(LocalizedView):
     """A quiz rendered from data. Programmatic triggers: select(), submit(), retry(), set_language()."""
 
     def __init__(self, model: QuizAttempt, language: str):
@@ -104,11 +104,6 @@ class QuizView(w.VBox):
 
     def retry(self, question_id: str) -> None:
         self.model.retry(question_id)
-
-    def set_language(self, language: str) -> None:
-        self.language = language
-        self._picker.value = language
-        self.refresh()
 
     def refresh(self) -> None:
         self._picker.description = ui("choose_language", self.language)

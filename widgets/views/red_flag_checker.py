@@ -13,10 +13,10 @@ import ipywidgets as w
 from ..i18n import current_language, localize, ui
 from ..red_flags import RedFlagChecker, load_rules
 from ..rules import rules
-from .common import CARD, escape, language_picker
+from .common import CARD, LocalizedView, escape, language_picker
 
 
-class RedFlagCheckerView(w.VBox):
+class RedFlagCheckerView(LocalizedView):
     """Text box -> categories found, each with its explanation, the words found and the rule that answers it."""
 
     def __init__(self, model: RedFlagChecker, language: str):
@@ -50,11 +50,6 @@ class RedFlagCheckerView(w.VBox):
             finally:
                 self._syncing = False
         return self.model.check(self._text.value)
-
-    def set_language(self, language: str) -> None:
-        self.language = language
-        self._picker.value = language
-        self.refresh()
 
     def _on_text(self, change) -> None:
         if not self._syncing:

@@ -10,7 +10,7 @@ from ..i18n import current_language, localize, ui
 from ..progress import ProgressStore
 from ..rules import rules
 from ..sorter import SortAttempt, SortItem, load_sort
-from .common import CARD, escape, language_picker
+from .common import CARD, LocalizedView, escape, language_picker
 
 UNPLACED = ""  # the dropdown's value for "no category yet"
 
@@ -68,7 +68,7 @@ class SortItemView(w.VBox):
                 f"{escape(localize(item.explanation, lang))}</div>")
 
 
-class SorterView(w.VBox):
+class SorterView(LocalizedView):
     """A sorting activity rendered from data. Programmatic triggers: place(), check(), reset(), set_language()."""
 
     def __init__(self, model: SortAttempt, language: str):
@@ -103,11 +103,6 @@ class SorterView(w.VBox):
 
     def reset(self) -> None:
         self.model.reset()
-
-    def set_language(self, language: str) -> None:
-        self.language = language
-        self._picker.value = language
-        self.refresh()
 
     # Rendering -----------------------------------------------------------------
     def refresh(self) -> None:

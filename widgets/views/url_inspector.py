@@ -14,7 +14,7 @@ import ipywidgets as w
 from ..i18n import current_language, localize, ui
 from ..rules import rules
 from ..url_inspector import Inspection, UrlInspector, load_links
-from .common import CARD, escape, language_picker
+from .common import CARD, LocalizedView, escape, language_picker
 
 PART_COLOURS = {
     "scheme": "#e3e8ff", "userinfo": "#ffd0d0", "subdomain": "#fff0c2", "name": "#bfeccb", "suffix": "#d6eeff",
@@ -38,7 +38,7 @@ def marked(text: str) -> str:
     return "".join(parts)
 
 
-class UrlInspectorView(w.VBox):
+class UrlInspectorView(LocalizedView):
     """Take a link apart without opening it. Programmatic triggers: inspect(), pick_example(), set_language()."""
 
     def __init__(self, model: UrlInspector, language: str):
@@ -81,15 +81,7 @@ class UrlInspectorView(w.VBox):
         """Inspect example number `index` (0 is the first), as if the student clicked it."""
         return self.model.pick_example(index)
 
-    def set_language(self, language: str) -> None:
-        self.language = language
-        self._picker.value = language
-        self.refresh()
-
     # Rendering ------------------------------------------------------------------
-    def _t(self, text) -> str:
-        return localize(text, self.language)
-
     def refresh(self) -> None:
         lang, links, current = self.language, self.model.links, self.model.current
         self._picker.description = ui("choose_language", lang)
