@@ -15,7 +15,20 @@ from .quiz import QuizAttempt, load_quiz
 from .scenario import ScenarioRun, load_scenario
 
 __all__ = ["ContentError", "available_languages", "current_language", "use_language", "load_scenario", "load_quiz",
-           "play_scenario", "show_quiz", "show_help_card", "show_rules", "ProgressStore", "ScenarioRun", "QuizAttempt"]
+           "play_scenario", "show_quiz", "show_help_card", "show_rules", "show_sorter", "show_url_inspector",
+           "show_red_flag_checker", "show_knowledge_check", "ProgressStore", "ScenarioRun", "QuizAttempt"]
+
+# The other activities' widgets, imported only when first used (so `import widgets` needs no ipywidgets).
+_LAZY = {"show_sorter": "widgets.views.sorter", "show_url_inspector": "widgets.views.url_inspector",
+         "show_red_flag_checker": "widgets.views.red_flag_checker", "show_knowledge_check": "widgets.knowledge_check"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'widgets' has no attribute {name!r}")
 
 
 def play_scenario(path: str | Path, *, language: str | None = None, graded: bool = False,
