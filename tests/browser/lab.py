@@ -223,3 +223,15 @@ def sort_everything(page, sorter, picks, progress_text):
     check = sorter.locator("button.notalone-sorter-check")
     expect(check).to_be_enabled(timeout=STEP_TIMEOUT)
     check.click()
+
+
+@contextlib.contextmanager
+def running_lesson(server, page, tmp_path, notebook: str, name: str):
+    """Open `notebook` (a path under lessons/) in a fresh JupyterLab tab and run every cell; failures inside
+    the block are explained with a screenshot and a DOM summary."""
+    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
+    fresh_start(server, page)
+    with diagnose(page, server, tmp_path, name):
+        open_notebook(page, server, notebook)
+        run_all_cells(page)
+        yield

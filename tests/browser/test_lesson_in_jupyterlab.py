@@ -18,7 +18,7 @@ import textwrap
 
 import pytest
 
-from lab import (RED_FLAG_LABEL, RUN_TIMEOUT, STEP_TIMEOUT, diagnose, fresh_start, open_notebook, run_all_cells, click_and_settle)
+from lab import (RED_FLAG_LABEL, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook, run_all_cells, running_lesson)
 
 pytestmark = pytest.mark.browser
 
@@ -79,13 +79,7 @@ def test_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_path, l
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.{lang}.ipynb"
-    if not (server.root_dir / notebook).is_file():
-        pytest.fail(f"lessons/{notebook} does not exist")
-    fresh_start(server, page)
-
-    with diagnose(page, server, tmp_path, f"lesson-{lang}"):
-        open_notebook(page, server, notebook)
-        run_all_cells(page)
+    with running_lesson(server, page, tmp_path, notebook, f"lesson-{lang}"):
 
         chat = page.locator(".notalone-chat").first
         expect(chat.locator(".notalone-message").first).to_be_visible(timeout=RUN_TIMEOUT)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
-                                       run_all_cells)
+from lab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, running_lesson)
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +27,7 @@ def test_unit02_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.en.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    fresh_start(server, page)
-
-    with diagnose(page, server, tmp_path, "unit02-en"):
-        open_notebook(page, server, notebook)
-        run_all_cells(page)
+    with running_lesson(server, page, tmp_path, notebook, "unit02-en"):
 
         inspector = page.locator(".notalone-url-inspector").first
         expect(inspector).to_be_visible(timeout=RUN_TIMEOUT)

@@ -13,8 +13,7 @@ import re
 
 import pytest
 
-from lab import (LESSONS, sort_everything, sort_labels, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
-                                       run_all_cells)
+from lab import (LESSONS, sort_everything, sort_labels, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, running_lesson)
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +23,7 @@ def test_unit03_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.en.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    fresh_start(server, page)
-
-    with diagnose(page, server, tmp_path, "unit03-en"):
-        open_notebook(page, server, notebook)
-        run_all_cells(page)
+    with running_lesson(server, page, tmp_path, notebook, "unit03-en"):
 
         sorter = page.locator(".notalone-sorter").first
         expect(sorter).to_be_visible(timeout=RUN_TIMEOUT)

@@ -33,13 +33,9 @@ def test_unit04_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.{lang}.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    lab.fresh_start(server, page)
     words = EXPECTED[lang]
 
-    with lab.diagnose(page, server, tmp_path, f"unit04-{lang}"):
-        lab.open_notebook(page, server, notebook)
-        lab.run_all_cells(page)
+    with lab.running_lesson(server, page, tmp_path, notebook, f"unit04-{lang}"):
 
         chat = page.locator(".notalone-chat").first
         expect(chat.locator(".notalone-message").first).to_be_visible(timeout=lab.RUN_TIMEOUT)

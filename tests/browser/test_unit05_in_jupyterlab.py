@@ -14,8 +14,7 @@ import re
 
 import pytest
 
-from lab import (LESSONS, sort_everything, sort_labels, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
-                                       run_all_cells)
+from lab import (LESSONS, sort_everything, sort_labels, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, running_lesson)
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +28,7 @@ def test_unit05_lesson_plays_in_jupyterlab_in_vietnamese(jupyterlab_server, brow
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.vi.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    fresh_start(server, page)
-
-    with diagnose(page, server, tmp_path, "unit05-vi"):
-        open_notebook(page, server, notebook)
-        run_all_cells(page)
+    with running_lesson(server, page, tmp_path, notebook, "unit05-vi"):
 
         sorter = page.locator(".notalone-sorter").first
         expect(sorter).to_be_visible(timeout=RUN_TIMEOUT)

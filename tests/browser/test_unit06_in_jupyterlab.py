@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook,
-                                       run_all_cells)
+from lab import (RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, running_lesson)
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +26,7 @@ def test_unit06_lesson_plays_in_jupyterlab_in_vietnamese(jupyterlab_server, brow
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.vi.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    fresh_start(server, page)
-
-    with diagnose(page, server, tmp_path, "unit06-vi"):
-        open_notebook(page, server, notebook)
-        run_all_cells(page)
+    with running_lesson(server, page, tmp_path, notebook, "unit06-vi"):
 
         chat = page.locator(".notalone-chat").first
         expect(chat.locator(".notalone-message").first).to_be_visible(timeout=RUN_TIMEOUT)

@@ -32,13 +32,7 @@ def test_unit07_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.{lang}.ipynb"
-    if not (server.root_dir / notebook).is_file():
-        pytest.fail(f"lessons/{notebook} does not exist")
-    lab.fresh_start(server, page)
-
-    with lab.diagnose(page, server, tmp_path, f"unit07-{lang}"):
-        lab.open_notebook(page, server, notebook)
-        lab.run_all_cells(page)
+    with lab.running_lesson(server, page, tmp_path, notebook, f"unit07-{lang}"):
 
         chats = page.locator(".notalone-chat")
         expect(chats.nth(1).locator(".notalone-option").first).to_be_visible(timeout=lab.RUN_TIMEOUT)

@@ -27,12 +27,7 @@ def test_unit08_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
 
     server, page = jupyterlab_server, browser_page
     notebook = f"{UNIT}/lesson.en.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    lab.fresh_start(server, page)
-
-    with lab.diagnose(page, server, tmp_path, "unit08-en"):
-        lab.open_notebook(page, server, notebook)
-        lab.run_all_cells(page)
+    with lab.running_lesson(server, page, tmp_path, notebook, "unit08-en"):
 
         chats = page.locator(".notalone-chat")
         expect(chats.nth(1).locator(".notalone-option").first).to_be_visible(timeout=lab.RUN_TIMEOUT)
@@ -60,12 +55,7 @@ def test_the_before_check_saves_answers_without_revealing_them(jupyterlab_server
 
     server, page = jupyterlab_server, browser_page
     notebook = "knowledge-check/before.vi.ipynb"
-    assert (server.root_dir / notebook).is_file(), f"lessons/{notebook} does not exist"
-    lab.fresh_start(server, page)
-
-    with lab.diagnose(page, server, tmp_path, "knowledge-check-before-vi"):
-        lab.open_notebook(page, server, notebook)
-        lab.run_all_cells(page)
+    with lab.running_lesson(server, page, tmp_path, notebook, "knowledge-check-before-vi"):
         question = page.locator(".notalone-quiz .notalone-question").first
         expect(question).to_be_visible(timeout=lab.RUN_TIMEOUT)
         question.locator(".notalone-quiz-choices input[type='radio']").nth(1).check()
