@@ -20,7 +20,6 @@ notebook and the exact autograded score expected for every grade cell:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -137,7 +134,7 @@ CASES = {
     "read-other-student": (prepend_to_solution(probe(f"open('{{course}}/submitted/canary/{ASSIGNMENT}/{NOTEBOOK}').read()")),
                            PERFECT_TOTAL, None, "BLOCKED"),
     "read-home": (prepend_to_solution(probe("open(__import__('os').path.expanduser('~root/.bashrc')).read()")), PERFECT_TOTAL, None, "BLOCKED"),
-    "read-environment": (prepend_to_solution(probe(f"__import__('os').environ['NOTALONE_TEST_SECRET']")), PERFECT_TOTAL, None, "BLOCKED"),
+    "read-environment": (prepend_to_solution(probe("__import__('os').environ['NOTALONE_TEST_SECRET']")), PERFECT_TOTAL, None, "BLOCKED"),
     "write-outside": (prepend_to_solution(probe("open('{course}/hacked.txt', 'w').write('x')")), PERFECT_TOTAL, None, "BLOCKED"),
     "orphan-process": (prepend_to_solution(f"import subprocess\nsubprocess.Popen(['sleep', '300', '{MARKER}'], start_new_session=True)"),
                        PERFECT_TOTAL, None, None),
@@ -223,10 +220,9 @@ def graded(tmp_path_factory):
     path = course / "submitted" / "stderr-and-warnings" / ASSIGNMENT / NOTEBOOK
     notebook = nbformat.read(path, as_version=4)
     cell = solution_cell(notebook)
-    cell.source = cell.source.replace('    """', '    warnings.warn("checking"); print("checking", file=sys.stderr)\n    """', 1) \
-        if 'def find_red_flags' in cell.source else cell.source
-    cell.source = cell.source.replace("def find_red_flags(message: str) -> list[str]:\n",
-                                      "def find_red_flags(message: str) -> list[str]:\n    warnings.warn('checking')\n", 1)
+    signature = "def find_red_flags(message: str) -> list[str]:\n"
+    assert signature in cell.source
+    cell.source = cell.source.replace(signature, signature + "    warnings.warn('checking'); print('checking', file=sys.stderr)\n", 1)
     nbformat.write(notebook, path)
 
     old_limit = grader.MAX_NOTEBOOK_MB

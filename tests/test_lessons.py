@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
 
 from notalone.course import check_course, format_problems, load_manifest, navigation_markdown
 from widgets.i18n import available_languages

@@ -1,6 +1,5 @@
 """`notalone new`: a scaffolded lesson or scenario passes `check` and plays."""
 
-import json
 import shutil
 
 import nbformat

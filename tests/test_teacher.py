@@ -12,7 +12,6 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from notalone.cli import main

@@ -18,12 +18,11 @@ import textwrap
 
 import pytest
 
-from lab import (RED_FLAG_LABEL, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook, run_all_cells, running_lesson)
+from lab import (MAX_OPTION_CLICKS, RED_FLAG_LABEL, RUN_TIMEOUT, STEP_TIMEOUT, click_and_settle, diagnose, fresh_start, open_notebook, run_all_cells, running_lesson)
 
 pytestmark = pytest.mark.browser
 
 UNIT = "unit01-online-kidnapping"
-MAX_OPTION_CLICKS = 12
 
 SMOKE_NOTEBOOK = {
     "cells": [

@@ -37,7 +37,7 @@ class SortItemView(w.VBox):
             self.sorter_view.place(self.item.id, change["new"] or None)
 
     def refresh(self) -> None:
-        view, model, lang = self.sorter_view, self.sorter_view.model, self.sorter_view.language
+        model, lang = self.sorter_view.model, self.sorter_view.language
         t = lambda text: localize(text, lang)  # noqa: E731
         self._text.value = f"<span class='notalone-sorter-text'>{escape(t(self.item.text))}</span>"
         placed = model.placement(self.item.id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..i18n import current_language, localize, ui
+from ..i18n import current_language, ui
 from ..rules import rules
 from ..url_inspector import Inspection, UrlInspector, load_links
 from .common import CARD, LocalizedView, escape, language_picker
