@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 import time
 import warnings
@@ -102,6 +103,21 @@ class ProgressStore:
             record = records[key] = {}
         change(record)
         self._save()
+
+    # Option order ----------------------------------------------------------
+    def shuffle_seed(self) -> str:
+        """This student's seed for the order of options in graded items: made once, then kept in the file,
+        so the order never changes for them (and re-grading never depends on it: choices are saved by id)."""
+        seed = self._data.get("seed")
+        if isinstance(seed, str) and seed:
+            return seed
+        if self.read_only:
+            return "answer-key"
+        self._reload()
+        if not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
+            self._data["seed"] = secrets.token_hex(8)
+            self._save()
+        return self._data["seed"]
 
     # Scenarios ---------------------------------------------------------
     def choices(self, scenario_id: str) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .answers import WITHHELD, shuffled
 from .content import Document, load_content
 from .errors import Problem
 from .progress import MemoryStore, ProgressStore
@@ -40,6 +41,11 @@ class Quiz:
     reveal: str  # immediately | in-feedback
     questions: tuple[Question, ...]
     source: str
+    answers_withheld: bool = False
+
+    @property
+    def has_key(self) -> bool:
+        return not self.answers_withheld and all(o.correct is not None for q in self.questions for o in q.options)
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -50,9 +56,12 @@ class Quiz:
 
 
 def quiz_problems(document: Document) -> list[Problem]:
-    """Problems a schema cannot see: duplicate ids, answer keys that do not fit the reveal mode."""
+    """Problems a schema cannot see: duplicate ids, answer keys that do not fit the reveal mode.
+
+    A graded quiz (reveal: in-feedback) keeps its key in the author's file; the release step removes it."""
     data = document.data
     reveal = data.get("reveal", "immediately")
+    withheld = data.get("answers") == WITHHELD
     problems, seen_questions = [], set()
     for q_index, question in enumerate(data["questions"]):
         where = ("questions", q_index)
@@ -64,17 +73,18 @@ def quiz_problems(document: Document) -> list[Problem]:
         option_ids = [o["id"] for o in question["options"]]
         for duplicate in sorted({i for i in option_ids if option_ids.count(i) > 1}):
             problems.append(document.problem(where + ("options",), f"option id {duplicate!r} is used twice"))
-        if reveal == "in-feedback":
+        if withheld:
             for o_index, option in enumerate(question["options"]):
-                if "correct" in option:
-                    problems.append(document.problem(where + ("options", o_index, "correct"),
-                                                     "a quiz with reveal: in-feedback must not contain the answer key (it is released to students); put it in hidden tests"))
+                for field in ("correct", "explanation"):
+                    if field in option:
+                        problems.append(document.problem(where + ("options", o_index, field),
+                                                         "this file is marked answers: withheld but still holds the key"))
             continue
         for o_index, option in enumerate(question["options"]):
             for field in ("correct", "explanation"):
                 if field not in option:
                     problems.append(document.problem(where + ("options", o_index),
-                                                     f"'{field}' is required when the quiz reveals answers immediately"))
+                                                     f"'{field}' is required (the answer key; a graded quiz's release leaves it out)"))
         correct = sum(bool(o.get("correct")) for o in question["options"])
         if question["kind"] == "single" and correct != 1:
             problems.append(document.problem(where + ("options",), f"a single-choice question needs exactly one correct option, found {correct}"))
@@ -92,7 +102,8 @@ def load_quiz(path: str | Path) -> Quiz:
                  tuple(QuizOption(o["id"], o["text"], o.get("correct"), o.get("explanation")) for o in q["options"]),
                  q.get("rule"))
         for q in data["questions"])
-    return Quiz(data["id"], data["title"], data.get("reveal", "immediately"), questions, document.name)
+    return Quiz(data["id"], data["title"], data.get("reveal", "immediately"), questions, document.name,
+                data.get("answers") == WITHHELD)
 
 
 class QuizAttempt:
@@ -152,6 +163,37 @@ class QuizAttempt:
         """The submitted answer (empty when not answered): what grade cells check."""
         self.quiz.question(question_id)
         return self._submitted.get(question_id, frozenset())
+
+    def check_answer(self, question_id: str) -> None:
+        """What a grade cell runs: an AssertionError when the question is unanswered, or (when the file holds
+        the key, as in the teacher's source) when the answer is wrong. In a released graded quiz it only
+        confirms that the answer is saved: points are decided by the grader."""
+        from .i18n import localize, ui
+
+        question = self.quiz.question(question_id)
+        number = self.quiz.questions.index(question) + 1
+        answer = self.answer(question_id)
+        if not answer:
+            raise AssertionError(ui("check_unanswered", "en", number=number) + "\n" + ui("check_unanswered", "vi", number=number))
+        if not self.quiz.has_key:
+            print(ui("check_answer_saved", "en", number=number) + "\n" + ui("check_answer_saved", "vi", number=number))
+            return
+        if answer != question.key:
+            lines = []
+            for lang in ("en", "vi"):
+                why = " ".join(localize(o.explanation, lang) for o in question.options if o.correct and o.explanation)
+                lines.append(f"{ui('check_wrong_answer', lang, number=number)} {why}".strip())
+            raise AssertionError("\n".join(lines))
+
+    def options_in_order(self, question_id: str) -> list[QuizOption]:
+        """The options in the order this student sees them: shuffled per student and per question in a
+        graded quiz (fixed by the seed in the progress file), as written in a self-check."""
+        question = self.quiz.question(question_id)
+        if self.reveals_answers:
+            return list(question.options)
+        order = shuffled([o.id for o in question.options], self.store.shuffle_seed(), f"{self.quiz.id}/{question_id}")
+        by_id = {o.id: o for o in question.options}
+        return [by_id[option_id] for option_id in order]
 
     def is_submitted(self, question_id: str) -> bool:
         return question_id in self._submitted

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .answers import WITHHELD, shuffled
 from .content import Document, load_content
 from .errors import Problem
 from .progress import MemoryStore, ProgressStore
@@ -20,15 +21,15 @@ from .rules import rules
 class Option:
     id: str
     text: dict
-    safe: bool
-    feedback: dict
+    safe: bool | None  # None in a released graded chat: the key is withheld
+    feedback: dict | None
     next: str
 
 
 @dataclass(frozen=True)
 class Decision:
     prompt: dict
-    red_flag: dict
+    red_flag: dict | None
     rule: str
     options: tuple[Option, ...]
 
@@ -69,6 +70,7 @@ class Scenario:
     start: str
     nodes: dict[str, Node]
     source: str
+    answers_withheld: bool = False
 
     @property
     def decision_nodes(self) -> list[str]:
@@ -81,6 +83,7 @@ def graph_problems(document: Document) -> list[Problem]:
     nodes = data["nodes"]
     problems = []
     known_rules = rules()
+    withheld = data.get("answers") == WITHHELD
     if data["start"] not in nodes:
         problems.append(document.problem(("start",), f"{data['start']!r} is not a node; expected one of: {', '.join(nodes)}"))
     edges: dict[str, list[str]] = {}
@@ -93,6 +96,8 @@ def graph_problems(document: Document) -> list[Problem]:
         if not has_decision:
             continue
         decision = node["decision"]
+        if not withheld and "red_flag" not in decision:
+            problems.append(document.problem(where + ("decision",), "'red_flag' is required (required field missing)"))
         if decision["rule"] not in known_rules:
             problems.append(document.problem(where + ("decision", "rule"), f"unknown rule {decision['rule']!r}; expected one of: {', '.join(known_rules)}"))
         seen = set()
@@ -101,13 +106,16 @@ def graph_problems(document: Document) -> list[Problem]:
             if option["id"] in seen:
                 problems.append(document.problem(place + ("id",), f"option id {option['id']!r} is used twice in this decision"))
             seen.add(option["id"])
+            for field in ("safe", "feedback"):
+                if not withheld and field not in option:
+                    problems.append(document.problem(place, f"{field!r} is required (required field missing)"))
             if option["next"] not in nodes:
                 problems.append(document.problem(place + ("next",), f"{option['next']!r} is not a node in this scenario; expected one of: {', '.join(nodes)}"))
             elif option["next"] == node_id:
                 problems.append(document.problem(place + ("next",), "an option cannot lead back to its own node"))
             else:
                 edges[node_id].append(option["next"])
-        if not any(option["safe"] for option in decision["options"]):
+        if not withheld and not any(option.get("safe") for option in decision["options"]):
             problems.append(document.problem(where + ("decision", "options"), "no option is marked safe: every decision needs a safe way out"))
     if problems:
         return problems
@@ -152,8 +160,8 @@ def _build(document: Document) -> Scenario:
         decision = ending = None
         if "decision" in node:
             d = node["decision"]
-            decision = Decision(d["prompt"], d["red_flag"], d["rule"], tuple(
-                Option(o["id"], o["text"], o["safe"], o["feedback"], o["next"]) for o in d["options"]))
+            decision = Decision(d["prompt"], d.get("red_flag"), d["rule"], tuple(
+                Option(o["id"], o["text"], o.get("safe"), o.get("feedback"), o["next"]) for o in d["options"]))
         if "ending" in node:
             e = node["ending"]
             ending = Ending(e["outcome"], e["title"], e["text"])
@@ -161,7 +169,7 @@ def _build(document: Document) -> Scenario:
         nodes[node_id] = Node(node_id, messages, _text(node.get("when")), decision, ending)
     contact = data["contact"]
     return Scenario(data["id"], data["title"], contact["name"], contact.get("avatar", "💬"), _text(contact.get("platform")),
-                    _text(data.get("content_warning")), data["start"], nodes, document.name)
+                    _text(data.get("content_warning")), data["start"], nodes, document.name, data.get("answers") == WITHHELD)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -273,15 +281,52 @@ class ScenarioRun:
     def chose_safely(self, node_id: str) -> bool:
         """True when the student reached `node_id` and picked a safe option there."""
         option_id = self.choice_at(node_id)
+        if option_id is not None and self.scenario.answers_withheld:
+            raise PermissionError(f"{self.scenario.source}: the answers of this graded chat are not in the released file; "
+                                  "your teacher's grader decides them after you hand in")
         return option_id is not None and self.scenario.nodes[node_id].decision.option(option_id).safe
+
+    def check_decision(self, node_id: str) -> None:
+        """What a grade cell runs: an AssertionError when `node_id` was not reached, or (when the file
+        holds the key, as in the teacher's source) when the choice was not safe. In a released graded
+        chat it only confirms that the choice is saved: points are decided by the grader."""
+        from .i18n import ui
+
+        option_id = self.choice_at(node_id)
+        number = self.scenario.decision_nodes.index(node_id) + 1
+        if option_id is None:
+            raise AssertionError(ui("check_not_reached", "en", number=number) + "\n" + ui("check_not_reached", "vi", number=number))
+        if self.scenario.answers_withheld:
+            print(ui("check_saved", "en", number=number) + "\n" + ui("check_saved", "vi", number=number))
+            return
+        decision = self.scenario.nodes[node_id].decision
+        option = decision.option(option_id)
+        if not option.safe:
+            lines = [f"{ui('check_unsafe', lang, number=number)} {decision.red_flag.get(lang, '')}".strip()
+                     for lang in ("en", "vi")]
+            raise AssertionError("\n".join(lines))
+
+    def options_in_order(self, node_id: str | None = None) -> list[Option]:
+        """The options of a decision in the order this student sees them: shuffled per student and per
+        decision in a graded chat (fixed by the seed in the progress file), as written otherwise."""
+        decision = self.scenario.nodes[node_id or self.current].decision
+        if decision is None:
+            return []
+        if not self.graded:
+            return list(decision.options)
+        order = shuffled([o.id for o in decision.options], self.store.shuffle_seed(), f"{self.scenario.id}/{node_id or self.current}")
+        return [decision.option(option_id) for option_id in order]
 
     def summary(self) -> list[SummaryRow]:
         return [SummaryRow(node_id, self.scenario.nodes[node_id].decision,
                            self.scenario.nodes[node_id].decision.option(option_id)) for node_id, option_id in self._choices]
 
     @property
-    def safe_count(self) -> int:
-        return sum(row.option.safe for row in self.summary())
+    def safe_count(self) -> int | None:
+        """How many choices were safe; None when the key is withheld."""
+        if self.scenario.answers_withheld:
+            return None
+        return sum(bool(row.option.safe) for row in self.summary())
 
     def _check_node(self, node_id: str) -> None:
         node = self.scenario.nodes.get(node_id)

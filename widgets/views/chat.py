@@ -69,7 +69,7 @@ class ChatView(LocalizedView):
         node = model.node
         if node.decision:
             self._prompt.value = f"<b>{escape(self._t(node.decision.prompt))}</b>"
-            self._options.children = [self._option_button(option) for option in node.decision.options]
+            self._options.children = [self._option_button(option) for option in model.options_in_order()]
         else:
             self._prompt.value = ""
             self._options.children = []
@@ -98,6 +98,9 @@ class ChatView(LocalizedView):
         if feedback is None:
             return ""
         lang = self.language
+        if self.model.graded:
+            # Graded: a neutral acknowledgement; which choices were safe, and why, comes in the feedback after grading.
+            return f"<div style='{CARD}background:#eef2f7'>💾 {escape(ui('graded_choice_saved', lang))}</div>"
         verdict = f"✅ {ui('safe_choice', lang)}" if feedback.safe else f"⚠️ {ui('unsafe_choice', lang)}"
         background = "#e8f6ec" if feedback.safe else "#fff1e6"
         return (f"<div style='{CARD}background:{background}'><b>{escape(verdict)}</b><br>"
@@ -107,6 +110,8 @@ class ChatView(LocalizedView):
     def _summary_children(self) -> list:
         model, lang = self.model, self.language
         ending = model.node.ending
+        if model.graded:
+            return self._graded_summary_children(ending)
         rows = "".join(
             f"<tr><td>{escape(self._t(row.decision.prompt))}</td><td>{escape(self._t(row.option.text))}</td>"
             f"<td>{'✅' if row.option.safe else '⚠️'}</td><td>{escape(self._t(rules()[row.decision.rule].title))}</td></tr>"
@@ -119,11 +124,20 @@ class ChatView(LocalizedView):
                 f"<th></th><th>{escape(ui('rule', lang))}</th></tr>{rows}</table></div>"
                 f"{help_card_html(lang, compact=True)}")
         children = [w.HTML(html)]
-        if model.graded:
-            children.append(w.HTML(f"<small>{escape(ui('locked_notice', lang))}</small>"))
-        elif not model.store.read_only:
+        if not model.store.read_only:
             again = w.Button(description=ui("play_again", lang), icon="refresh")
             again.add_class("notalone-play-again")
             again.on_click(lambda _button: self.restart())
             children.append(again)
         return children
+
+    def _graded_summary_children(self, ending) -> list:
+        """The end of a graded chat: the ending, the student's choices without verdicts, and the help card."""
+        lang = self.language
+        rows = "".join(f"<tr><td>{escape(self._t(row.decision.prompt))}</td><td>{escape(self._t(row.option.text))}</td></tr>"
+                       for row in self.model.summary())
+        html = (f"<div style='{CARD}'><h4>{escape(self._t(ending.title))}</h4><p>{escape(self._t(ending.text))}</p>"
+                f"<h4>{escape(ui('summary_title', lang))}</h4><p>{escape(ui('graded_choice_saved', lang))}</p>"
+                f"<table><tr><th>{escape(ui('summary_decision', lang))}</th><th>{escape(ui('summary_your_choice', lang))}</th></tr>"
+                f"{rows}</table></div>{help_card_html(lang, compact=True)}")
+        return [w.HTML(html), w.HTML(f"<small>{escape(ui('locked_notice', lang))}</small>")]

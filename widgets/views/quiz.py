@@ -13,6 +13,7 @@ class QuestionView(w.VBox):
     def __init__(self, quiz_view: "QuizView", question: Question):
         self.quiz_view, self.question = quiz_view, question
         self._syncing = False
+        self._options = quiz_view.model.options_in_order(question.id)
         self._prompt = w.HTML()
         if question.kind == "single":
             self._choice = w.RadioButtons(options=[], value=None, layout=w.Layout(width="auto"))
@@ -42,7 +43,7 @@ class QuestionView(w.VBox):
 
     def _on_check(self, _change) -> None:
         if not self._syncing:
-            ticked = [o.id for o, box in zip(self.question.options, self._checks) if box.value]
+            ticked = [o.id for o, box in zip(self._options, self._checks) if box.value]
             self.quiz_view.select(self.question.id, *ticked)
 
     def refresh(self) -> None:
@@ -54,11 +55,11 @@ class QuestionView(w.VBox):
         self._syncing = True
         try:
             if question.kind == "single":
-                self._choice.options = [(t(o.text), o.id) for o in question.options]
+                self._choice.options = [(t(o.text), o.id) for o in self._options]
                 self._choice.value = next(iter(selected), None)
                 self._choice.disabled = submitted
             else:
-                for option, box in zip(question.options, self._checks):
+                for option, box in zip(self._options, self._checks):
                     box.description, box.value, box.disabled = t(option.text), option.id in selected, submitted
         finally:
             self._syncing = False
