@@ -29,6 +29,16 @@ c.CourseDirectory.ignore = [
     "notalone-answer-key.json",
 ]
 
+# Released scenario and quiz files hold no answers: after nbgrader copies the
+# assignment's files into release/, this step rewrites each one without its key
+# (which options are safe, the feedback, the quiz key). The grader keeps the
+# author's files and decides those points outside the student's kernel.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+c.GenerateAssignment.preprocessors = list(GenerateAssignment.preprocessors.default()) + [
+    "notalone.withhold.WithholdAnswers"
+]
+
 # Bilingual header (name, content warning, where to get help) put on top of
 # every released notebook.
 c.IncludeHeaderFooter.header = os.path.join(HERE, "source", "header.ipynb")

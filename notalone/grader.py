@@ -29,12 +29,21 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 
+from . import scoring
 from .sandbox import Limits, Sandbox, open_sandbox
+from .withhold import withhold_folder
 
 RESULTS_FILE = "notalone-grading.json"
 STAGING = Path(".notalone") / "staged"
 MAX_NOTEBOOK_MB = 20
 MAX_FILE_MB = 20
+# Handed-in files that could stand in for code that grading runs: modules, packages, path hooks, start-up
+# and configuration folders. They are never copied to where a kernel runs.
+CODE_SUFFIXES = {".py", ".pyc", ".pyo", ".pyw", ".pth", ".so", ".pyd", ".egg-link"}
+
+
+def could_shadow_code(relative: Path) -> bool:
+    return relative.suffix.lower() in CODE_SUFFIXES or any(part.startswith(".") for part in relative.parts)
 
 
 @dataclass
@@ -129,6 +138,82 @@ class RepairStructure(NbGraderPreprocessor):
         return nb, resources
 
 
+def _plans(assignment: str, notebook: str) -> dict[str, scoring.Plan]:
+    """How each autograded cell is decided, from the teacher's source notebook (read once per worker)."""
+    cache_key = (assignment, notebook)
+    if cache_key not in _PLANS:
+        _PLANS[cache_key] = scoring.plan_notebook(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
+    return _PLANS[cache_key]
+
+
+_PLANS: dict[tuple[str, str], dict] = {}
+
+
+def _grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+class PlanExternalScores(NbGraderPreprocessor):
+    """Before the kernel starts: read the submission's saved choices, and give the kernel only what it may run
+    (decision and quiz cells become comments; code checks lose their expected values)."""
+
+    def preprocess(self, nb, resources):
+        assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
+        plans = _plans(assignment, notebook)
+        folder = Path(resources["metadata"]["path"])
+        progress, problem = scoring.read_progress(folder)
+        if problem and any(plan.kind != "checks" for plan in plans.values()):
+            _flag("invalid", problem + ": the chat and quiz score 0", resources)
+        resources["notalone"] = {"plans": plans, "progress": progress, "progress_problem": problem, "sources": {}}
+        for cell in nb.cells:
+            plan = plans.get(_grade_id(cell))
+            if plan is not None:
+                resources["notalone"]["sources"][_grade_id(cell)] = cell.source
+                cell.source = plan.kernel_source
+        return nb, resources
+
+
+class DecideExternalScores(NbGraderPreprocessor):
+    """After the kernel ran: every planned cell's outputs become the grader's verdict, from the key and
+    plain data only. Whatever the kernel printed or displayed in those cells is dropped."""
+
+    def preprocess(self, nb, resources):
+        state = resources.get("notalone")
+        if not state:
+            return nb, resources
+        assignment = resources["nbgrader"]["assignment"]
+        source_folder = _COURSE_ROOT / "source" / assignment
+        keys: dict[str, scoring.Key] = {}
+        for cell in nb.cells:
+            grade_id = _grade_id(cell)
+            plan = state["plans"].get(grade_id)
+            if plan is None:
+                continue
+            if plan.kind == "checks":
+                passed, text = scoring.checks_verdict(plan, scoring.outcomes_of(cell), source_folder)
+            else:
+                if plan.content not in keys:
+                    keys[plan.content] = scoring.load_key(source_folder / plan.content)
+                decide = scoring.decision_verdict if plan.kind == "decision" else scoring.answer_verdict
+                passed, text = decide(keys[plan.content], plan.item, state["progress"], state["progress_problem"])
+            cell.outputs = scoring.verdict_outputs(passed, text)
+            cell.source = _without_hidden_tests(state["sources"].get(grade_id, cell.source))
+        return nb, resources
+
+
+def _without_hidden_tests(source: str) -> str:
+    kept, hidden = [], False
+    for line in source.splitlines():
+        if line.strip() == "### BEGIN HIDDEN TESTS":
+            hidden = True
+        elif line.strip() == "### END HIDDEN TESTS":
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute, with a fresh kernel from the sandbox and limits on time and output."""
 
@@ -137,6 +222,7 @@ class SandboxedExecute(Execute):
         limits = _SANDBOX.limits
         self._output_bytes, self._over_output, self._killed, self._timed_out = 0, False, None, []
         slot.add_files(Path(resources["metadata"]["path"]))
+        withhold_folder(slot.work)  # the kernel never sees a key, even the copies nbgrader took from source/
         resources = {**resources, "metadata": {**resources.get("metadata", {}), "path": str(slot.work)}}
 
         def stop(reason: str) -> None:
@@ -260,7 +346,7 @@ def grading_config(root: Path):
     config.CourseDirectory.submitted_directory = str(STAGING)
     config.Autograde.sanitize_preprocessors = [ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec,
                                                OverwriteCells, CheckCellMetadata]
-    config.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    config.Autograde.autograde_preprocessors = [PlanExternalScores, SandboxedExecute, DecideExternalScores, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                                 FairSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     return config
 
@@ -281,6 +367,10 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
             flags.append(Flag("invalid", f"{relative} is a link, not a file: ignored"))
             continue
         if path.is_dir() or any(part in {".ipynb_checkpoints", "__pycache__"} for part in relative.parts):
+            continue
+        if could_shadow_code(relative):
+            flags.append(Flag("invalid", f"{_printable(relative)} could replace code that grading runs (a module, "
+                                         "package, path file or hidden folder): not copied"))
             continue
         size_mb = path.stat().st_size / 2**20
         if path.suffix == ".ipynb" and len(relative.parts) == 1:
@@ -316,6 +406,11 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
     for name, path in present.items():
         shutil.copy2(path, staged / name)
     return flags
+
+
+def _printable(path: Path | str) -> str:
+    """A file name safe to show in a terminal: control characters escaped."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(path))
 
 
 def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
@@ -370,6 +465,7 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
     students = students if students is not None else submitted_students(root, assignment)
     if not students:
         return []
+    _check_plans(root, assignment)
     config = grading_config(root)
     cell_seconds = config.Execute.get("timeout") if "Execute" in config and "timeout" in config.Execute else None
     limits = limits or Limits(cell_seconds=int(cell_seconds or Limits.cell_seconds))
@@ -405,6 +501,13 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
             outcomes.append(Outcome(student, assignment, False, 0.0, [Flag("error", "the grading worker stopped unexpectedly")]))
     save_outcomes(root, outcomes)
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def _check_plans(root: Path, assignment: str) -> None:
+    """Stop before grading anyone when the grader could not decide a cell by itself (the error says where)."""
+    _PLANS.clear()
+    for notebook in sorted((root / "source" / assignment).glob("*.ipynb")):
+        scoring.plan_notebook(notebook)
 
 
 def save_outcomes(root: Path, outcomes: list[Outcome]) -> None:

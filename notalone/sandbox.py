@@ -109,10 +109,15 @@ def _read_only_binds(extra: tuple[Path, ...] = ()) -> list[str]:
     return args
 
 
-def kernel_environment(home: str) -> dict:
-    """A clean environment: nothing of the teacher's (tokens, passwords, paths) reaches the kernel."""
+def kernel_environment(home: str, private: str | None = None) -> dict:
+    """A clean environment: nothing of the teacher's (tokens, passwords, paths) reaches the kernel. Python
+    ignores the working folder and the user's site folder (PYTHONSAFEPATH, PYTHONNOUSERSITE), and IPython's
+    profile lives outside it, so nothing handed in can replace a module or run at start-up."""
+    config_home = private or home
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1",
+            "IPYTHONDIR": f"{config_home}/ipython", "JUPYTER_CONFIG_DIR": f"{config_home}/jupyter",
+            "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde",
             "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
@@ -159,7 +164,7 @@ class ZygoteProvisioner(LocalProvisioner):
         os.chown(connection_file, self.slot.uid, self.slot.uid)
         arguments = cmd[cmd.index(connection_file) + 1:] if connection_file in cmd else []
         reply = self.zygote.request({"op": "spawn", "connection_file": connection_file, "cwd": str(self.slot.work),
-                                     "uid": self.slot.uid, "env": kernel_environment(str(self.slot.work)),
+                                     "uid": self.slot.uid, "env": kernel_environment(str(self.slot.work), str(self.slot.private)),
                                      "limits": self.zygote.limits.rlimits(), "arguments": arguments})
         self.kernel_pid = reply["pid"]
         self.pid = self.pgid = None
@@ -234,7 +239,7 @@ def _launcher(limits: Limits) -> list[str]:
     code = ("import json,sys;from notalone.zygote import apply_limits;"
             f"apply_limits(json.loads({json.dumps(limits.rlimits())!r}), relative_processes=True);"
             "from ipykernel.kernelapp import launch_new_instance;sys.argv=['ipykernel']+sys.argv[1:];launch_new_instance()")
-    return [sys.executable, "-c", code, "-f", "{connection_file}"]
+    return [sys.executable, "-s", "-P", "-c", code, "-f", "{connection_file}"]
 
 
 class NoSandbox(Sandbox):
@@ -259,7 +264,8 @@ class PerKernelSandbox(Sandbox):
         manager = self._manager(slot)
         binds = _read_only_binds((slot.root,))
         binds[binds.index(str(slot.root)) - 1] = "--bind"
-        env_args = [arg for key, value in kernel_environment(str(slot.work)).items() for arg in ("--setenv", key, value)]
+        env_args = [arg for key, value in kernel_environment(str(slot.work), str(slot.private)).items()
+                    for arg in ("--setenv", key, value)]
         manager.kernel_spec.argv = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *binds,
                                     "--proc", "/proc", "--dev", "/dev", "--chdir", str(slot.work), "--clearenv",
                                     *env_args, *_launcher(self.limits)]
@@ -280,7 +286,7 @@ class ZygoteSandbox(Sandbox):
                    "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL", *binds, "--proc", "/proc", "--dev", "/dev",
                    "--chdir", str(self.scratch), "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                    "--setenv", "HOME", str(self.scratch), "--setenv", "LANG", "C.UTF-8",
-                   sys.executable, "-m", "notalone.zygote", self.socket_path, *preload]
+                   sys.executable, "-s", "-P", "-m", "notalone.zygote", self.socket_path, *preload]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         start_new_session=True)
         ready = self.process.stdout.readline().strip()

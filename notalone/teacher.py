@@ -129,6 +129,14 @@ def release(root: Path, assignment: str, *, exchange: bool = False) -> dict:
         raise CourseError(f"{root}/source: no assignment {assignment!r}; expected one of: {', '.join(assignments(root))}")
     api = nbgrader_api(root)
     result = api.generate_assignment(assignment, force=True)
+    if result.get("success"):
+        from .withhold import release_leaks
+
+        leaks = release_leaks(Path(root) / "release" / assignment)
+        if leaks:
+            raise CourseError(f"the release of {assignment} still holds answers ({'; '.join(leaks[:5])}). Add "
+                              "notalone.withhold.WithholdAnswers to c.GenerateAssignment.preprocessors in nbgrader_config.py "
+                              "(as the course's own file does), then release again.")
     if result.get("success") and exchange:
         result = api.release_assignment(assignment)
     if not result.get("success"):

@@ -81,6 +81,8 @@ def become_kernel(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request.get("env", {}))
+        # Nothing in the kernel's folder may stand in for a module: no '' or relative entries on the path.
+        sys.path[:] = [entry for entry in sys.path if entry and os.path.isabs(entry) and not entry.startswith(request["cwd"])]
         sys.argv = ["ipykernel"]
         from ipykernel.kernelapp import IPKernelApp
 
