@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .guessing import graded_content_problems
 from widgets import ContentError
 from widgets.content import read_document
 from widgets.errors import Problem, display_path
@@ -149,6 +150,8 @@ def check_course(root: Path) -> list[Problem]:
         problems += unreadable
         if notebook is not None:
             problems += hygiene_problems(path, notebook) + path_problems(path, notebook) + nbgrader_problems(path, notebook)
+    for folder in sorted(p for p in source.iterdir() if p.is_dir()) if source.exists() else []:
+        problems += graded_content_problems(folder)
     return problems
 
 

@@ -94,3 +94,57 @@ def blind_edge(scores: dict[str, float]) -> tuple[str, float]:
     """The best blind strategy and its lead over random, in points out of 100."""
     name = max(STRATEGIES, key=lambda s: scores[s])
     return name, scores[name] - scores["random"]
+
+
+def graded_content_problems(folder: Path) -> list:
+    """For `notalone check`, on one assignment's source folder:
+    - errors: a graded chat whose path depends on the choice (the next message would give the answer away),
+      and an autograded cell the grader cannot decide outside the kernel (notalone.scoring);
+    - warnings: an item whose right answer stands out by length, and a file whose right answers sit at the
+      same written position (students see them shuffled, but previews and printed copies do not)."""
+    import yaml
+
+    from widgets.answers import giveaways
+    from widgets.content import read_document
+    from widgets.errors import ContentError, Problem, display_path
+
+    from .scoring import authoring_problems
+
+    folder = Path(folder)
+    problems: list = []
+    for path in sorted(folder.glob("*.scenario.yaml")):
+        try:
+            document = read_document(path)
+        except ContentError as error:
+            problems += error.problems
+            continue
+        for node_id, node in (document.data.get("nodes") or {}).items() if isinstance(document.data, dict) else []:
+            options = ((node or {}).get("decision") or {}).get("options") or []
+            targets = {option.get("next") for option in options if isinstance(option, dict)}
+            if len(targets) > 1:
+                where = ("nodes", node_id, "decision", "options")
+                problems.append(document.problem(where, "in a graded chat every option of a decision must lead to the same "
+                                                        f"node (found {', '.join(sorted(map(str, targets)))}): a different next "
+                                                        "message would tell the student whether the choice was safe"))
+    try:
+        items = assignment_items(folder)
+    except ContentError as error:
+        return problems + error.problems
+    except yaml.YAMLError:
+        return problems
+    positions: dict[str, list[int]] = {}
+    for item in items:
+        file_name = item.place.split(":")[0]
+        for reason in giveaways(dict(item.options), item.right, ("en", "vi")):
+            problems.append(Problem(display_path(folder / file_name), item.place.split(": ")[1], reason, severity="warning"))
+        ids = [option_id for option_id, _ in item.options]
+        positions.setdefault(file_name, []).extend(ids.index(r) for r in item.right if item.kind == "single")
+    for file_name, spots in positions.items():
+        if len(spots) >= 4:
+            common = max(set(spots), key=spots.count)
+            if spots.count(common) / len(spots) >= 0.6:
+                problems.append(Problem(display_path(folder / file_name), "", f"the right answer is option {common + 1} in "
+                                        f"{spots.count(common)} of {len(spots)} items: vary where it is written", severity="warning"))
+    for notebook in sorted(folder.glob("*.ipynb")):
+        problems += [Problem(display_path(notebook), "", message) for message in authoring_problems(notebook)]
+    return problems
