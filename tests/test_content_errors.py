@@ -112,7 +112,7 @@ QUIZ_CASES = {
     "missing-explanation": ("        explanation: {en: \"Yes.\", vi: \"Đúng.\"}\n      - id: share", "      - id: share",
                             "questions[1].options[0]", "'explanation' is required"),
     "bad-kind": ("kind: multiple", "kind: many", "questions[1].kind", "not one of: single, multiple"),
-    "answer-key-in-graded-quiz": ("id: tiny-quiz", "id: tiny-quiz\nreveal: in-feedback", "questions[0].options[0].correct", "must not contain the answer key"),
+    "key-in-withheld-quiz": ("id: tiny-quiz", "id: tiny-quiz\nanswers: withheld", "questions[0].options[0].correct", "must not hold part of one"),
 }
 
 

@@ -60,3 +60,59 @@ def test_a_graded_quiz_records_answers_without_judging_them(tmp_path):
         attempt.retry("secret")
     with pytest.raises(PermissionError, match="already answered"):
         attempt.select("secret", "yes")
+
+
+def withheld_copy(tmp_path, name="tiny.quiz.yaml", kind="quiz"):
+    import yaml
+
+    from widgets.answers import withhold_answers
+
+    data = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
+    if kind == "quiz":
+        data["reveal"] = "in-feedback"
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(withhold_answers(kind, data), allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_released_graded_quiz_holds_no_key_and_only_acknowledges(tmp_path, capsys):
+    quiz = load_quiz(withheld_copy(tmp_path))
+    assert quiz.answers_withheld and not quiz.has_key
+    assert all(o.correct is None and o.explanation is None for q in quiz.questions for o in q.options)
+    attempt = QuizAttempt(quiz)
+    with pytest.raises(AssertionError, match="Question 1: not answered yet"):
+        attempt.check_answer("secret")
+    attempt.select("secret", "no")
+    attempt.submit("secret")
+    attempt.check_answer("secret")  # a wrong answer, but the release cannot know: it only says the answer is saved
+    assert "your answer is saved" in capsys.readouterr().out
+
+
+def test_the_authors_graded_quiz_checks_the_answer_with_its_key(tmp_path):
+    text = "reveal: in-feedback\n" + (FIXTURES / "tiny.quiz.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "keyed.quiz.yaml"
+    path.write_text(text, encoding="utf-8")
+    attempt = QuizAttempt(load_quiz(path))
+    attempt.select("secret", "no")
+    attempt.submit("secret")
+    with pytest.raises(AssertionError, match="not right.*Secrecy cuts you off"):
+        attempt.check_answer("secret")
+
+
+def test_graded_options_are_shuffled_per_student_and_stay_put_for_each(tmp_path):
+    from widgets.progress import ProgressStore
+
+    text = "reveal: in-feedback\n" + (FIXTURES / "tiny.quiz.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "keyed.quiz.yaml"
+    path.write_text(text, encoding="utf-8")
+    quiz = load_quiz(path)
+    orders = set()
+    for student in range(12):
+        folder = tmp_path / f"student-{student}"
+        first = [o.id for o in QuizAttempt(quiz, ProgressStore.for_directory(folder)).options_in_order("musts")]
+        again = [o.id for o in QuizAttempt(quiz, ProgressStore.for_directory(folder)).options_in_order("musts")]
+        assert first == again, "a student's order never changes (it is kept in the progress file)"
+        orders.add(tuple(first))
+    assert len(orders) > 1, "different students see different orders"
+    self_check = load_quiz(FIXTURES / "tiny.quiz.yaml")
+    assert [o.id for o in QuizAttempt(self_check).options_in_order("musts")] == ["verify", "share", "reply"]

@@ -134,3 +134,37 @@ def test_two_widgets_in_one_notebook_keep_each_others_progress(tiny, in_tmp):
     saved = json.loads((in_tmp / PROGRESS_FILE).read_text())
     assert saved["scenarios"]["tiny"]["choices"] == [{"node": "hello", "option": "stay"}, {"node": "later", "option": "tell"}]
     assert saved["quizzes"]["tiny-quiz"]["answers"] == {"secret": ["yes"]}
+
+
+def test_a_released_graded_chat_holds_no_answer_and_only_acknowledges(tmp_path, capsys):
+    import yaml
+
+    from widgets.answers import leaked_answers, withhold_answers
+
+    data = yaml.safe_load((FIXTURES / "tiny.scenario.yaml").read_text(encoding="utf-8"))
+    public = withhold_answers("scenario", data)
+    assert leaked_answers("scenario", data) and not leaked_answers("scenario", public)
+    path = tmp_path / "released.scenario.yaml"
+    path.write_text(yaml.safe_dump(public, allow_unicode=True), encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.answers_withheld
+    run = ScenarioRun(scenario, graded=True)
+    first = scenario.decision_nodes[0]
+    with pytest.raises(AssertionError, match="Decision 1: not reached yet"):
+        run.check_decision(first)
+    run.choose(run.options_in_order()[0].id)
+    run.check_decision(first)
+    assert "your choice is saved" in capsys.readouterr().out
+    with pytest.raises(PermissionError, match="not in the released file"):
+        run.chose_safely(first)
+    assert run.safe_count is None
+
+
+def test_the_authors_graded_chat_checks_the_choice_with_its_key():
+    scenario = load_scenario(FIXTURES / "tiny.scenario.yaml")
+    first = scenario.decision_nodes[0]
+    unsafe = next(o for o in scenario.nodes[first].decision.options if not o.safe)
+    run = ScenarioRun(scenario, graded=True)
+    run.choose(unsafe.id)
+    with pytest.raises(AssertionError, match="Decision 1: this was not the safe choice"):
+        run.check_decision(first)

@@ -61,7 +61,10 @@ def quiz_problems(document: Document) -> list[Problem]:
     A graded quiz (reveal: in-feedback) keeps its key in the author's file; the release step removes it."""
     data = document.data
     reveal = data.get("reveal", "immediately")
-    withheld = data.get("answers") == WITHHELD
+    # A quiz that shows no verdicts and holds no key at all (the anonymous knowledge check) has nothing to check;
+    # one with any key must have all of it.
+    keyless = reveal == "in-feedback" and not any("correct" in o for q in data["questions"] for o in q["options"])
+    withheld = data.get("answers") == WITHHELD or keyless
     problems, seen_questions = [], set()
     for q_index, question in enumerate(data["questions"]):
         where = ("questions", q_index)
@@ -78,7 +81,7 @@ def quiz_problems(document: Document) -> list[Problem]:
                 for field in ("correct", "explanation"):
                     if field in option:
                         problems.append(document.problem(where + ("options", o_index, field),
-                                                         "this file is marked answers: withheld but still holds the key"))
+                                                         "this quiz holds no key (answers: withheld or none given), so it must not hold part of one"))
             continue
         for o_index, option in enumerate(question["options"]):
             for field in ("correct", "explanation"):
@@ -189,7 +192,8 @@ class QuizAttempt:
         """The options in the order this student sees them: shuffled per student and per question in a
         graded quiz (fixed by the seed in the progress file), as written in a self-check."""
         question = self.quiz.question(question_id)
-        if self.reveals_answers:
+        graded = not self.reveals_answers and (self.quiz.answers_withheld or self.quiz.has_key)
+        if not graded:  # self-checks, and the anonymous knowledge check (no key anywhere)
             return list(question.options)
         order = shuffled([o.id for o in question.options], self.store.shuffle_seed(), f"{self.quiz.id}/{question_id}")
         by_id = {o.id: o for o in question.options}
