@@ -121,3 +121,69 @@ def expected_scores(course: Path, assignment: str, spec: dict) -> dict[str, floa
     missing = set(cells) - set(expected)
     assert not missing, f"the spec must give an expected score for every autograded cell; missing: {sorted(missing)}"
     return {cell: expected[cell] for cell in cells}
+
+
+# Grading from a normal (non-root) account ------------------------------------------------------------
+
+TEACHER_ACCOUNT = "notalone-teacher"
+_GRADE_SCRIPT = """
+import json, sys
+from dataclasses import asdict
+from pathlib import Path
+from notalone.grader import grade
+from notalone.sandbox import Limits
+outcomes = grade(Path(sys.argv[1]), sys.argv[2], workers=int(sys.argv[4]), limits=Limits(**json.loads(sys.argv[3])))
+print("NOTALONE-OUTCOMES " + json.dumps([asdict(o) for o in outcomes]))
+"""
+
+
+def teacher_account() -> str:
+    """A normal account to grade from, as most teachers do: created when the tests run as root."""
+    import pwd
+
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    try:
+        pwd.getpwnam(TEACHER_ACCOUNT)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", TEACHER_ACCOUNT], check=True, capture_output=True)
+    _make_traversable(REPO)
+    return TEACHER_ACCOUNT
+
+
+def _make_traversable(path: Path) -> None:
+    """Let other accounts reach the checkout and its .venv (search permission only, never listing)."""
+    for folder in [*reversed(path.parents), path]:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(folder, mode | 0o001)
+
+
+def private_course_folder() -> Path:
+    """A folder outside pytest's root-only temporary tree, owned by whoever will grade."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="notalone-course-"))
+
+
+def grade_as(course: Path, assignment: str, account: str | None, limits: dict, workers: int = 2) -> dict[str, dict]:
+    """Grade with `notalone grade`'s engine as root (account None, in this process) or as `account`
+    (a subprocess under that user id, on a course folder it owns). Returns student -> outcome dict."""
+    if account is None or os.geteuid() != 0:
+        from dataclasses import asdict
+
+        from notalone.grader import grade
+        from notalone.sandbox import Limits
+
+        return {o.student: asdict(o) for o in grade(course, assignment, workers=workers, limits=Limits(**limits))}
+    import json
+
+    subprocess.run(["chown", "-R", f"{account}:{account}", str(course)], check=True)
+    home = Path("~" + account).expanduser()
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+    result = subprocess.run(["runuser", "-u", account, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()],
+                             sys.executable, "-c", _GRADE_SCRIPT, str(course), assignment, json.dumps(limits), str(workers)],
+                            capture_output=True, text=True, timeout=1800, cwd=str(course))
+    line = next((l for l in result.stdout.splitlines() if l.startswith("NOTALONE-OUTCOMES ")), None)
+    assert result.returncode == 0 and line, f"grading as {account} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return {o["student"]: o for o in json.loads(line.split(" ", 1)[1])}
