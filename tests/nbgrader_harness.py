@@ -147,12 +147,14 @@ def teacher_account() -> str:
         pwd.getpwnam(TEACHER_ACCOUNT)
     except KeyError:
         subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", TEACHER_ACCOUNT], check=True, capture_output=True)
-    _make_traversable(REPO)
+    for needed in (REPO, Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent):
+        _make_traversable(needed)
     return TEACHER_ACCOUNT
 
 
 def _make_traversable(path: Path) -> None:
-    """Let other accounts reach the checkout and its .venv (search permission only, never listing)."""
+    """Let other accounts reach the checkout, its .venv and the Python it was made from (for instance a
+    pyenv Python under /root): search permission on the folders that lead there, never listing."""
     for folder in [*reversed(path.parents), path]:
         mode = folder.stat().st_mode
         if not mode & 0o001:
