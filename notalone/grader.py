@@ -203,15 +203,9 @@ class DecideExternalScores(NbGraderPreprocessor):
 
 
 def _without_hidden_tests(source: str) -> str:
-    kept, hidden = [], False
-    for line in source.splitlines():
-        if line.strip() == "### BEGIN HIDDEN TESTS":
-            hidden = True
-        elif line.strip() == "### END HIDDEN TESTS":
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    return "\n".join(kept)
+    from .feedback import without_hidden_tests
+
+    return without_hidden_tests(source)[0]
 
 
 class SandboxedExecute(Execute):

@@ -299,11 +299,12 @@ def test_nothing_reached_the_teachers_side(graded):
     assert not leftovers, f"processes outlived their notebook: {leftovers}"
 
 
-def test_the_stderr_case_would_score_zero_in_stock_nbgrader(graded):
+def test_the_stderr_case_is_decided_by_its_values_not_its_output(graded):
     course, _, _ = graded
     notebook = nbformat.read(course / "autograded" / "stderr-and-warnings" / ASSIGNMENT / NOTEBOOK, as_version=4)
     outputs = grade_cell(notebook, "red-flags-types").outputs
-    assert any(o.output_type == "stream" and o.name == "stderr" for o in outputs), "the test cell wrote to stderr"
+    assert [o.output_type for o in outputs] == ["stream"] and outputs[0].name == "stdout", outputs
+    assert "checks passed" in outputs[0].text, "the grader's verdict replaces what the kernel printed (stderr included)"
 
 
 def test_feedback_and_report_carry_no_script(graded, tmp_path):
