@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from widgets.validators import VALIDATORS
 from widgets.errors import Problem, display_path
 
 LESSON_SECTIONS = ("content-warning", "objectives", "narrative", "scenario", "self-check", "key-points", "help-card")
@@ -78,15 +79,38 @@ def skeleton_problems(path: Path, notebook: dict) -> list[Problem]:
     return problems
 
 
+def _expected_values(code: str) -> set[str]:
+    """Strings written as the expected value or hint of a check(...) call."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check":
+            for keyword in node.keywords:
+                if keyword.arg in ("expect", "why"):
+                    found |= {c.value for c in ast.walk(keyword.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return found
+
+
 def path_problems(path: Path, notebook: dict) -> list[Problem]:
     """Data files named in code and links or images in Markdown must exist next to the notebook."""
     name, folder, problems = display_path(path), path.parent, []
     for index, cell in enumerate(notebook.get("cells", []), 1):
         text = source(cell)
         targets = CONTENT_PATH.findall(text) if cell.get("cell_type") == "code" else MARKDOWN_LINK.findall(text)
+        expected = _expected_values(text) if cell.get("cell_type") == "code" else set()
         for target in targets:
+            if target in expected:  # check(..., expect={"file": "x.png"}): a value a function returns, not a path here
+                continue
             target = target.split("#")[0]
-            if not target or re.match(r"^[a-z]+:", target):
+            named_check = re.match(r"^([a-z][a-z0-9-]*):(.+)$", target)
+            if named_check and named_check.group(1) in VALIDATORS:  # check(..., satisfies="photo-without-exif:photos/x.jpg")
+                target = named_check.group(2)
+            elif not target or re.match(r"^[a-z]+:", target):
                 if target.startswith(("http:", "https:")):
                     problems.append(Problem(name, f"cell {index}", f"links to {target}: lessons must work offline; ship the resource with the course"))
                 continue

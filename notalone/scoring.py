@@ -361,7 +361,7 @@ def answer_verdict(key: Key, question_id: str, progress: dict, problem: str | No
             lines.append(f"{heading}: {chosen} — " + ({"en": "right", "vi": "đúng"} if right else {"en": "not right", "vi": "chưa đúng"})[language] + ".")
         for option in question.options:
             mark = "✓" if option.correct else "✗"
-            lines.append(f"  {mark} {_t(option.text, language)}: {_t(option.explanation, language)}")
+            lines.append(f"  {mark} «{_t(option.text, language)}» — {_t(option.explanation, language)}")
     return right, "\n".join(lines)
 
 

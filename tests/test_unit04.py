@@ -65,10 +65,18 @@ def test_the_graded_scenario_is_a_spine_every_student_walks():
     assert run.finished and all(run.chose_safely(node_id) for node_id in spine)
 
 
-def test_the_graded_quiz_holds_no_key():
-    text = (SOURCE / "unit04-check.quiz.yaml").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(correct|explanation)\s*:", text, re.M)
-    assert load_quiz(SOURCE / "unit04-check.quiz.yaml").reveal == "in-feedback"
+def test_the_graded_quiz_keeps_its_key_for_the_grader_and_its_release_holds_none(tmp_path):
+    import shutil
+
+    from notalone.withhold import release_leaks, withhold_folder
+
+    quiz = load_quiz(SOURCE / "unit04-check.quiz.yaml")
+    assert quiz.reveal == "in-feedback" and quiz.has_key
+    shutil.copy(SOURCE / "unit04-check.quiz.yaml", tmp_path)
+    withhold_folder(tmp_path)
+    text = (tmp_path / "unit04-check.quiz.yaml").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(correct|explanation)\s*:", text, re.M) and not release_leaks(tmp_path)
+    assert load_quiz(tmp_path / "unit04-check.quiz.yaml").answers_withheld
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])
