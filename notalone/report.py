@@ -24,6 +24,7 @@ from widgets.i18n import localize, ui
 from widgets.rules import rules
 
 from .grader import load_outcomes
+from .item_analysis import analyse
 from .teacher import gradebook
 
 
@@ -51,6 +52,34 @@ def skill_label(skill: str, language: str) -> str:
 
 def skill_kind(skill: str) -> str:
     return rules()[skill].kind if skill in rules() else "it"
+
+
+def autograded_keys(root: Path) -> set:
+    """(assignment, notebook, grade_id) of every autograded cell (not the ones graded by hand)."""
+    keys = set()
+    for path in sorted((Path(root) / "source").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                keys.add((path.parent.name, path.stem, meta["grade_id"]))
+    return keys
+
+
+def items_table(root: Path, items, language: str) -> str:
+    t = lambda key: html.escape(ui(key, language))  # noqa: E731
+    catalogue = cell_catalogue(root)
+    rows = [f"<h2>{t('report_items')}</h2><p class='note'>{t('report_items_note')}</p>",
+            f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_cell')}</th><th>{t('report_skill')}</th>"
+            f"<th>{t('report_item_right')}</th><th>{t('report_item_discrimination')}</th><th>{t('report_item_note')}</th></tr>"]
+    for item in items:
+        skill, heading = catalogue.get((item.assignment, item.notebook, item.grade_id), ("untagged", item.grade_id))
+        discrimination = "–" if item.discrimination is None else f"{item.discrimination:.2f}"
+        notes = "; ".join(ui(f"report_item_{flag}", language) for flag in item.flags)
+        rows.append(f"<tr><td>{html.escape(item.assignment)}</td><td>{html.escape(heading)}</td>"
+                    f"<td>{html.escape(skill_label(skill, language))}</td><td>{_percent(item.share_right)}</td>"
+                    f"<td>{discrimination}</td><td>{'⚠ ' + html.escape(notes) if notes else ''}</td></tr>")
+    rows.append("</table>")
+    return "".join(rows)
 
 
 def cell_catalogue(root: Path) -> dict:
@@ -141,7 +170,7 @@ def skills_chart(summary: dict, language: str) -> str:
     return "".join(parts)
 
 
-def render_html(root: Path, summary: dict, outcomes: dict, language: str) -> str:
+def render_html(root: Path, summary: dict, outcomes: dict, language: str, items=()) -> str:
     t = lambda key, **values: html.escape(ui(key, language, **values))  # noqa: E731
     catalogue = cell_catalogue(root)
     body = [f"<h1>{t('report_title')}</h1>", f"<p>{t('report_generated', when=datetime.now().strftime('%Y-%m-%d %H:%M'))}</p>"]
@@ -165,6 +194,8 @@ def render_html(root: Path, summary: dict, outcomes: dict, language: str) -> str
             cells = "".join(f"<td style='background:{_colour(values[s])}33'>{_percent(values[s])}</td>" for s in summary["skills"])
             body.append(f"<tr><td>{html.escape(student)}</td>{cells}</tr>")
         body.append("</table>")
+        if items:
+            body.append(items_table(root, items, language))
     flagged = [(assignment, student, flag) for assignment, students in sorted(outcomes.items())
                for student, record in sorted(students.items()) for flag in record.get("flags", [])]
     body.append(f"<h2>{t('report_flags')}</h2>")
@@ -189,8 +220,9 @@ def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     results = collect_results(root)
     summary = summarize(results)
+    items = analyse(results, autograded_keys(root))
     page = out / "report.html"
-    page.write_text(render_html(root, summary, load_outcomes(root), language), encoding="utf-8")
+    page.write_text(render_html(root, summary, load_outcomes(root), language, items), encoding="utf-8")
     long_rows = defaultdict(lambda: [0.0, 0.0, 0])
     for r in results:
         row = long_rows[(r.student, r.assignment, r.skill)]
@@ -210,4 +242,10 @@ def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:
         writer.writerow(["student", *summary["skills"]])
         for student, values in summary["students"].items():
             writer.writerow([student, *("" if values[s] is None else round(100 * values[s], 1) for s in summary["skills"])])
-    return [page, out / "skills.csv", out / "students.csv"]
+    with open(out / "items.csv", "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["assignment", "notebook", "grade_id", "students", "share_right", "discrimination", "flags"])
+        for item in items:
+            writer.writerow([item.assignment, item.notebook, item.grade_id, item.students, round(item.share_right, 3),
+                             "" if item.discrimination is None else round(item.discrimination, 3), " ".join(item.flags)])
+    return [page, out / "skills.csv", out / "students.csv", out / "items.csv"]

@@ -250,8 +250,8 @@ def test_scenario_and_quiz_match_the_schemas_and_the_key():
     quiz = load_quiz(SOURCE_DIR / QUIZ_FILE)
     assert scenario.id == SCENARIO_ID and quiz.id == QUIZ_ID and quiz.reveal == "in-feedback"
     assert scenario.content_warning
-    assert all(option.correct is None and option.explanation is None
-               for question in quiz.questions for option in question.options)
+    assert quiz.has_key and all(option.explanation for question in quiz.questions for option in question.options), (
+        "the author's graded quiz holds its key and an explanation per option (the release removes them)")
     assert len(quiz.questions) == 3 and {q.kind for q in quiz.questions} == {"single", "multiple"}
 
     # Every path from the start visits all five spine decisions, in order.
@@ -264,8 +264,7 @@ def test_scenario_and_quiz_match_the_schemas_and_the_key():
             yield from paths(option.next, trail + [node_id])
 
     all_paths = list(paths(scenario.start, []))
-    assert all([n for n in path if n in SPINE] == SPINE for path in all_paths)
-    assert {n for path in all_paths for n in path} - set(SPINE) == {"c5-second-chance"}
+    assert all(path == SPINE for path in all_paths), "a graded chat is one spine: the path never depends on a choice"
 
     endings = {}
     for name, play in (("key", key_play()), ("partial", PARTIAL_PLAY), ("unsafe", UNSAFE_PLAY)):
@@ -277,7 +276,7 @@ def test_scenario_and_quiz_match_the_schemas_and_the_key():
         endings[name] = scenario.nodes[run.ending].ending.outcome
         assert [run.chose_safely(n) for n in SPINE] == {
             "key": [True] * 5, "partial": [True] * 3 + [False] * 2, "unsafe": [False] * 5}[name]
-    assert endings == {"key": "safe", "partial": "helped", "unsafe": "at-risk"}
+    assert len(set(endings.values())) == 1, "every student reaches the same, neutral ending"
 
     key_answers = answer_key()["quizzes"][QUIZ_ID]["answers"]
     assert {q: sorted(a) for q, a in key_answers.items()} == {q: sorted(a) for q, a in CORRECT_QUIZ.items()}

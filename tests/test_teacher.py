@@ -198,5 +198,8 @@ def test_demo_runs_the_whole_cycle(tmp_path, capsys):
     assert "Demo class: 5 made-up students" in out and "under a wrong file name" in out
     page = (folder / "report" / "report.html").read_text(encoding="utf-8")
     assert "wrong file name" in page and "edited" in page
+    assert "Item analysis" in page and "Discrimination" in page
+    items = (folder / "report" / "items.csv").read_text(encoding="utf-8").splitlines()
+    assert items[0].startswith("assignment,notebook,grade_id,students,share_right,discrimination") and len(items) > 10
     graded = json.loads((folder / "notalone-grading.json").read_text(encoding="utf-8"))
     assert all(record["graded"] for students in graded.values() for record in students.values())

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Mapping
 FORMAT = "notalone-progress/1"
 PROGRESS_FILE = "notalone-progress.json"
 ANSWER_KEY_FILE = "notalone-answer-key.json"
+_SESSION_SEED = secrets.token_hex(8)  # this kernel's option order until a choice is saved
 
 
 class ProgressStore:
@@ -80,6 +81,8 @@ class ProgressStore:
     def _save(self) -> None:
         if self.read_only:
             raise PermissionError(f"{self.path} is an answer key and is read-only")
+        if not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
+            self._data["seed"] = _SESSION_SEED
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".notalone-", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -106,18 +109,13 @@ class ProgressStore:
 
     # Option order ----------------------------------------------------------
     def shuffle_seed(self) -> str:
-        """This student's seed for the order of options in graded items: made once, then kept in the file,
-        so the order never changes for them (and re-grading never depends on it: choices are saved by id)."""
+        """This student's seed for the order of options in graded items. Until the first choice is saved it
+        is the kernel's (shared by every widget, so they agree); the first save keeps it in the file, so the
+        order never changes afterwards. Grading never depends on it: choices are saved by id."""
         seed = self._data.get("seed")
         if isinstance(seed, str) and seed:
             return seed
-        if self.read_only:
-            return "answer-key"
-        self._reload()
-        if not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
-            self._data["seed"] = secrets.token_hex(8)
-            self._save()
-        return self._data["seed"]
+        return "answer-key" if self.read_only else _SESSION_SEED
 
     # Scenarios ---------------------------------------------------------
     def choices(self, scenario_id: str) -> list[tuple[str, str]]:
