@@ -99,7 +99,8 @@ def test_the_authors_graded_quiz_checks_the_answer_with_its_key(tmp_path):
         attempt.check_answer("secret")
 
 
-def test_graded_options_are_shuffled_per_student_and_stay_put_for_each(tmp_path):
+def test_graded_options_are_shuffled_per_student_and_stay_put_for_each(tmp_path, monkeypatch):
+    import widgets.progress
     from widgets.progress import ProgressStore
 
     text = "reveal: in-feedback\n" + (FIXTURES / "tiny.quiz.yaml").read_text(encoding="utf-8")
@@ -109,7 +110,12 @@ def test_graded_options_are_shuffled_per_student_and_stay_put_for_each(tmp_path)
     orders = set()
     for student in range(12):
         folder = tmp_path / f"student-{student}"
-        first = [o.id for o in QuizAttempt(quiz, ProgressStore.for_directory(folder)).options_in_order("musts")]
+        monkeypatch.setattr(widgets.progress, "_SESSION_SEED", f"kernel-{student}")  # each student's own kernel
+        attempt = QuizAttempt(quiz, ProgressStore.for_directory(folder))
+        first = [o.id for o in attempt.options_in_order("musts")]
+        attempt.select("secret", "yes")
+        attempt.submit("secret")  # the first save keeps the seed in the file
+        monkeypatch.setattr(widgets.progress, "_SESSION_SEED", "a-new-kernel-after-a-restart")
         again = [o.id for o in QuizAttempt(quiz, ProgressStore.for_directory(folder)).options_in_order("musts")]
         assert first == again, "a student's order never changes (it is kept in the progress file)"
         orders.add(tuple(first))

@@ -90,6 +90,33 @@ def test_language_falls_back_to_the_environment(monkeypatch):
     assert widgets.i18n.current_language() == "en"
 
 
+def test_a_graded_chat_only_acknowledges_each_choice(dummy_comm, in_tmp):
+    chat = play_scenario(SCENARIO, language="vi", graded=True)
+    option_buttons(chat)[0].click()
+    feedback = chat._feedback.value
+    assert "đã được lưu" in feedback and "🚩" not in feedback and "✅" not in feedback and "⚠️" not in feedback
+    while chat.model.node.decision:
+        option_buttons(chat)[-1].click()
+    summary = chat._summary.children[0].value
+    assert "111" in summary and "✅" not in summary and "⚠️" not in summary, "the verdicts come in the feedback after grading"
+
+
+def test_a_graded_chat_and_quiz_show_options_in_the_students_order(dummy_comm, in_tmp, tmp_path, monkeypatch):
+    import widgets.progress
+
+    monkeypatch.setattr(widgets.progress, "_SESSION_SEED", "one-student")
+    chat = play_scenario(SCENARIO, language="en", graded=True)
+    assert [b.description for b in option_buttons(chat)] == [o.text["en"] for o in chat.model.options_in_order()]
+    keyed = tmp_path / "graded.quiz.yaml"
+    keyed.write_text("reveal: in-feedback\n" + QUIZ.read_text(encoding="utf-8"), encoding="utf-8")
+    quiz = show_quiz(keyed, language="en")
+    radio = quiz._questions[0]._choice
+    assert [value for _label, value in radio.options] == [o.id for o in quiz.model.options_in_order("secret")]
+    checks = quiz._questions[1]
+    checks._checks[0].value = True
+    assert quiz.model.selected("musts") == {quiz.model.options_in_order("musts")[0].id}, "a tick picks the option it shows"
+
+
 def test_quiz_radio_and_checkboxes_drive_the_model(dummy_comm, in_tmp):
     quiz = show_quiz(QUIZ, language="en")
     first, second = quiz._questions

@@ -81,7 +81,7 @@ class ProgressStore:
     def _save(self) -> None:
         if self.read_only:
             raise PermissionError(f"{self.path} is an answer key and is read-only")
-        if not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
+        if getattr(self, "_seed_shown", False) and not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
             self._data["seed"] = _SESSION_SEED
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".notalone-", suffix=".tmp")
@@ -115,6 +115,7 @@ class ProgressStore:
         seed = self._data.get("seed")
         if isinstance(seed, str) and seed:
             return seed
+        self._seed_shown = True  # only files of graded items carry a seed (the anonymous checks never do)
         return "answer-key" if self.read_only else _SESSION_SEED
 
     # Scenarios ---------------------------------------------------------
