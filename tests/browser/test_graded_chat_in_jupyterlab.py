@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 ASSIGNMENT = "unit01-online-kidnapping"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-VERDICTS = ("✅", "⚠️", "Safe choice", "not the safe choice", "Red flag")
+VERDICTS = ("✅", "⚠️", "Safe choice", "Risky choice", "not the safe choice", "Red flag", "You chose safely")
 
 
 def run_all_until_the_first_unanswered_check(page):
@@ -57,7 +57,7 @@ def test_a_graded_chat_gives_no_verdict_while_playing(jupyterlab_server, browser
         assert feedback and all("saved" in text for text in feedback), feedback
         summary = chat.locator(".notalone-summary")
         expect(summary).to_contain_text("111")
-        shown = chat.inner_text()
+        shown = "\n".join(feedback) + summary.inner_text()
         assert not any(word in shown for word in VERDICTS), f"a verdict reached the student: {shown[-800:]}"
         page.screenshot(path=str(tmp_path / "graded-chat-end.png"), full_page=False)
 
