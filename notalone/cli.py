@@ -158,6 +158,7 @@ def _limits(args):
 def cmd_grade(args) -> int:
     from .grader import grade, progress_bar
     from .sandbox import SandboxUnavailable
+    from .scoring import AuthoringError
     from .teacher import assignments
 
     root = _course(args)
@@ -169,6 +170,10 @@ def cmd_grade(args) -> int:
                              limits=_limits(args), progress=progress_bar())
         except SandboxUnavailable as error:
             print(f"notalone grade: refusing to grade without a sandbox.\n{error}", file=sys.stderr)
+            return 2
+        except AuthoringError as error:
+            print(f"notalone grade: {name} cannot be graded outside the students' notebooks yet; nobody was graded.\n"
+                  f"{error}\n(`notalone check` lists every such problem.)", file=sys.stderr)
             return 2
         for outcome in outcomes:
             for flag in outcome.flags:

@@ -127,3 +127,18 @@ def test_a_code_cell_without_hidden_check_is_reported(tmp_path):
     path = source_notebook(tmp_path, {"visible-only": "check(f, 1, expect=1)"})
     problems = scoring.authoring_problems(path)
     assert problems and "no hidden check" in problems[0]
+
+
+def test_grading_stops_before_anyone_when_a_cell_cannot_be_decided(tmp_path, capsys):
+    from notalone.cli import main
+
+    course = tmp_path / "course"
+    notebook = source_notebook(tmp_path, {"old-style": "assert f(1) == 2"})
+    (course / "source" / "a1").mkdir(parents=True)
+    notebook.rename(course / "source" / "a1" / "a.ipynb")
+    (course / "submitted" / "student" / "a1").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    assert main(["grade", "a1", "--course", str(course), "--no-sandbox"]) == 2
+    err = capsys.readouterr().err
+    assert "nobody was graded" in err and "a.ipynb, cell 'old-style', line 1" in err
+    assert not (course / "autograded").exists()
