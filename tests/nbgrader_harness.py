@@ -168,7 +168,8 @@ def private_course_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="notalone-course-"))
 
 
-def grade_as(course: Path, assignment: str, account: str | None, limits: dict, workers: int = 2) -> dict[str, dict]:
+def grade_as(course: Path, assignment: str, account: str | None, limits: dict, workers: int = 2,
+             sandbox: bool = True) -> dict[str, dict]:
     """Grade with `notalone grade`'s engine as root (account None, in this process) or as `account`
     (a subprocess under that user id, on a course folder it owns). Returns student -> outcome dict."""
     if account is None or os.geteuid() != 0:
@@ -177,7 +178,8 @@ def grade_as(course: Path, assignment: str, account: str | None, limits: dict, w
         from notalone.grader import grade
         from notalone.sandbox import Limits
 
-        return {o.student: asdict(o) for o in grade(course, assignment, workers=workers, limits=Limits(**limits))}
+        return {o.student: asdict(o) for o in grade(course, assignment, workers=workers, sandbox=sandbox,
+                                                      limits=Limits(**limits))}
     import json
 
     subprocess.run(["chown", "-R", f"{account}:{account}", str(course)], check=True)

@@ -1,5 +1,5 @@
 """Marks only for learning: what a student who wants points without learning would try, graded with
-`notalone grade` both as root and from a normal teacher account.
+`notalone grade` as root, from a normal teacher account, and with --no-sandbox.
 
 Points for the chat and the quiz come from the saved choices and a key the release never holds;
 code checks compare plain values outside the kernel. Each case below is a Unit 1 submission with one
@@ -246,9 +246,11 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module", params=["root", "normal-user"])
+@pytest.fixture(scope="module", params=["root", "normal-user", "no-sandbox"])
 def graded(request):
-    account = None if request.param == "root" else teacher_account()
+    """The corpus graded in the sandbox as root, in the sandbox from a normal account, and with --no-sandbox
+    (what a teacher without Bubblewrap would use: the guarantees about points must hold there too)."""
+    account = teacher_account() if request.param == "normal-user" else None
     course = copy_course(private_course_folder()).resolve()
     try:
         nbgrader(course, "db", "assignment", "add", ASSIGNMENT)
@@ -261,7 +263,7 @@ def graded(request):
             notebook = nbformat.read(folder / NOTEBOOK, as_version=4)
             change(notebook, folder)
             nbformat.write(notebook, folder / NOTEBOOK)
-        outcomes = grade_as(course, ASSIGNMENT, account, LIMITS)
+        outcomes = grade_as(course, ASSIGNMENT, account, LIMITS, sandbox=request.param != "no-sandbox")
         yield request.param, course, outcomes
     finally:
         shutil.rmtree(course, ignore_errors=True)
