@@ -69,6 +69,8 @@ class SafeOutputs(NbGraderPreprocessor):
             data = output.get("data")
             if not data:
                 continue
+            if "application/vnd.jupyter.widget-view+json" in data:  # a widget: its text form is only its Python repr
+                data = {}
             kept = {key: value for key, value in data.items() if key in KEPT_MIMETYPES}
             if "text/html" in data:
                 kept["text/html"] = sanitize("".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"])

@@ -191,13 +191,13 @@ class DecideExternalScores(NbGraderPreprocessor):
             if plan is None:
                 continue
             if plan.kind == "checks":
-                passed, text = scoring.checks_verdict(plan, scoring.outcomes_of(cell), source_folder)
+                passed, lines = scoring.checks_verdict(plan, scoring.outcomes_of(cell), source_folder)
             else:
                 if plan.content not in keys:
                     keys[plan.content] = scoring.load_key(source_folder / plan.content)
                 decide = scoring.decision_verdict if plan.kind == "decision" else scoring.answer_verdict
-                passed, text = decide(keys[plan.content], plan.item, state["progress"], state["progress_problem"])
-            cell.outputs = scoring.verdict_outputs(passed, text)
+                passed, lines = decide(keys[plan.content], plan.item, state["progress"], state["progress_problem"])
+            cell.outputs = scoring.verdict_outputs(passed, lines)
             cell.source = _without_hidden_tests(state["sources"].get(grade_id, cell.source))
         return nb, resources
 

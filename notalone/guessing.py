@@ -2,7 +2,7 @@
 
 An item is a graded scenario decision or a graded quiz question, read from the author's files
 (which hold the key). A blind strategy picks by form alone: always the longest option, always the
-first, always the last, in the order the student sees them (shuffled per student in graded items).
+shortest, always the first, always the last, in the order the student sees them (shuffled per student in graded items).
 `notalone check` and the tests use this to keep every blind strategy within a few points of
 picking at random.
 """
@@ -64,6 +64,7 @@ def random_score(item: Item) -> float:
 
 STRATEGIES: dict[str, Callable[[list[tuple[str, dict]], str], str]] = {
     "longest": lambda options, language: max(options, key=lambda o: len(o[1].get(language, "")))[0],
+    "shortest": lambda options, language: min(options, key=lambda o: len(o[1].get(language, "")))[0],
     "first": lambda options, language: options[0][0],
     "last": lambda options, language: options[-1][0],
 }

@@ -16,6 +16,7 @@ is 0, anything else full points), so the gradebook, formgrader and exports see t
 from __future__ import annotations
 
 import ast
+import html
 import json
 import operator
 from dataclasses import dataclass, field
@@ -324,45 +325,53 @@ def _t(text: dict | None, language: str) -> str:
     return (text or {}).get(language) or ""
 
 
-def decision_verdict(key: Key, node_id: str, progress: dict, problem: str | None) -> tuple[bool, str]:
+LANGUAGES = ("en", "vi")
+
+
+def decision_verdict(key: Key, node_id: str, progress: dict, problem: str | None) -> tuple[bool, list[list[str]]]:
+    """Whether the decision was safe, and for each language the lines of feedback (what was chosen, why)."""
+    from widgets.i18n import ui
+
     decision = key.items[node_id]
     number = list(key.items).index(node_id) + 1
     option_id = first_play_through(progress, key).get(node_id)
-    safe = [o for o in decision.options if o.safe]
-    lines = []
-    for language, heading in (("en", f"Decision {number}"), ("vi", f"Quyết định {number}")):
-        if option_id is None:
-            reason = problem or {"en": "no saved choice for this decision (the chat was not played this far)",
-                                 "vi": "không có lựa chọn nào được lưu cho quyết định này (chưa chơi tới đây)"}[language]
-            lines.append(f"{heading}: {reason}.")
+    option = decision.option(option_id) if option_id is not None else None
+    safe = option is not None and bool(option.safe)
+    blocks = []
+    for language in LANGUAGES:
+        heading = ui("verdict_decision", language, number=number)
+        if option is None:
+            lines = [f"{heading}: {problem or ui('verdict_not_reached', language)}."]
         else:
-            option = decision.option(option_id)
-            verdict_text = {True: {"en": "a safe choice", "vi": "lựa chọn an toàn"},
-                            False: {"en": "not the safe choice", "vi": "chưa phải lựa chọn an toàn"}}[bool(option.safe)][language]
-            lines.append(f"{heading}: «{_t(option.text, language)}» — {verdict_text}. {_t(option.feedback, language)}")
-        if option_id is None or not decision.option(option_id).safe:
-            lines.append(("Red flag: " if language == "en" else "Dấu hiệu nguy hiểm: ") + _t(decision.red_flag, language))
-            for option in safe:
-                lines.append(("Safe choice: " if language == "en" else "Lựa chọn an toàn: ") + f"«{_t(option.text, language)}» {_t(option.feedback, language)}")
-    return option_id is not None and bool(decision.option(option_id).safe), "\n".join(lines)
+            lines = [f"{heading}: «{_t(option.text, language)}» — {ui('verdict_safe' if safe else 'verdict_unsafe', language)}. "
+                     f"{_t(option.feedback, language)}"]
+        if not safe:
+            lines.append(f"{ui('red_flag', language)}: {_t(decision.red_flag, language)}")
+            lines += [f"{ui('verdict_safe_option', language)}: «{_t(o.text, language)}» {_t(o.feedback, language)}"
+                      for o in decision.options if o.safe]
+        blocks.append(lines)
+    return safe, blocks
 
 
-def answer_verdict(key: Key, question_id: str, progress: dict, problem: str | None) -> tuple[bool, str]:
+def answer_verdict(key: Key, question_id: str, progress: dict, problem: str | None) -> tuple[bool, list[list[str]]]:
+    """Whether the answer was right, and for each language the lines of feedback (every option explained)."""
+    from widgets.i18n import ui
+
     question = key.items[question_id]
     number = list(key.items).index(question_id) + 1
     answer = quiz_answer(progress, key, question_id)
     right = bool(answer) and answer == question.key
-    lines = []
-    for language, heading in (("en", f"Question {number}"), ("vi", f"Câu {number}")):
+    blocks = []
+    for language in LANGUAGES:
+        heading = ui("verdict_question", language, number=number)
         if not answer:
-            lines.append(f"{heading}: " + (problem or {"en": "not answered", "vi": "chưa trả lời"}[language]) + ".")
+            lines = [f"{heading}: {problem or ui('verdict_unanswered', language)}."]
         else:
             chosen = "; ".join(f"«{_t(o.text, language)}»" for o in question.options if o.id in answer) or "?"
-            lines.append(f"{heading}: {chosen} — " + ({"en": "right", "vi": "đúng"} if right else {"en": "not right", "vi": "chưa đúng"})[language] + ".")
-        for option in question.options:
-            mark = "✓" if option.correct else "✗"
-            lines.append(f"  {mark} «{_t(option.text, language)}» — {_t(option.explanation, language)}")
-    return right, "\n".join(lines)
+            lines = [f"{heading}: {chosen} — {ui('verdict_right' if right else 'verdict_wrong', language)}."]
+        lines += [f"{'✓' if o.correct else '✗'} «{_t(o.text, language)}» — {_t(o.explanation, language)}" for o in question.options]
+        blocks.append(lines)
+    return right, blocks
 
 
 def outcomes_of(cell) -> dict[int, dict]:
@@ -376,22 +385,29 @@ def outcomes_of(cell) -> dict[int, dict]:
     return found
 
 
-def checks_verdict(plan: Plan, outcomes: dict[int, dict], folder: Path) -> tuple[bool, str]:
+def checks_verdict(plan: Plan, outcomes: dict[int, dict], folder: Path) -> tuple[bool, list[list[str]]]:
     failures = []
     for check in plan.checks:
         problem = verdict(outcomes.get(check.index), expect=check.expect, has_expect=check.has_expect, raises=check.raises,
                           tol=check.tol, satisfies=check.satisfies, context=folder)
         if problem:
             label = "hidden check" if check.hidden else "check"
-            failures.append(f"✗ {label} {check.call}: {problem}" + (f"\n  {check.why}" if check.why else ""))
+            failures.append(f"✗ {label} {check.call}: {problem}" + (f" — {check.why}" if check.why else ""))
     if failures:
         shown = failures[:5] + ([f"… and {len(failures) - 5} more"] if len(failures) > 5 else [])
-        return False, f"{len(failures)} of {len(plan.checks)} checks failed:\n" + "\n".join(shown)
-    return True, f"✓ all {len(plan.checks)} checks passed"
+        return False, [[f"{len(failures)} of {len(plan.checks)} checks failed:", *shown]]
+    return True, [[f"✓ all {len(plan.checks)} checks passed"]]
 
 
-def verdict_outputs(passed: bool, text: str) -> list:
-    """The cell's outputs after grading: nbgrader gives 0 for an error output, full points otherwise."""
-    if passed:
-        return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
-    return [nbformat.v4.new_output("error", ename="NotAloneCheck", evalue=text.splitlines()[0], traceback=[text])]
+def verdict_outputs(passed: bool, blocks: list[list[str]]) -> list:
+    """The cell's outputs after grading: the feedback as text and as (escaped) HTML that wraps, and, when the
+    item scores 0, a one-line error, which is how nbgrader records 0 (full points otherwise)."""
+    text = "\n\n".join("\n".join(lines) for lines in blocks)
+    html_text = "".join("<div style='margin:0 0 .8em'>" + "".join(
+        f"<p style='margin:.2em 0'>{'<b>' if index == 0 else ''}{html.escape(line)}{'</b>' if index == 0 else ''}</p>"
+        for index, line in enumerate(lines)) + "</div>" for lines in blocks)
+    outputs = [nbformat.v4.new_output("display_data", data={"text/plain": text, "text/html": html_text})]
+    if not passed:
+        first = blocks[0][0] if blocks and blocks[0] else "0 points"
+        outputs.append(nbformat.v4.new_output("error", ename="NotAloneCheck", evalue=first, traceback=[first]))
+    return outputs

@@ -303,8 +303,8 @@ def test_the_stderr_case_is_decided_by_its_values_not_its_output(graded):
     course, _, _ = graded
     notebook = nbformat.read(course / "autograded" / "stderr-and-warnings" / ASSIGNMENT / NOTEBOOK, as_version=4)
     outputs = grade_cell(notebook, "red-flags-types").outputs
-    assert [o.output_type for o in outputs] == ["stream"] and outputs[0].name == "stdout", outputs
-    assert "checks passed" in outputs[0].text, "the grader's verdict replaces what the kernel printed (stderr included)"
+    assert [o.output_type for o in outputs] == ["display_data"], outputs
+    assert "checks passed" in outputs[0].data["text/plain"], "the grader's verdict replaces what the kernel printed (stderr included)"
 
 
 def test_feedback_and_report_carry_no_script(graded, tmp_path):

@@ -312,7 +312,8 @@ def test_feedback_explains_each_decision_after_grading(graded):
     cells = {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells if "nbgrader" in c.metadata}
     first = cells[CHAT[0]]
     text = json.dumps(first.outputs, ensure_ascii=False)
-    assert "not the safe choice" in text and "chưa phải lựa chọn an toàn" in text and "Safe choice:" in text
+    assert "not the safe choice" in text and "chưa phải lựa chọn an toàn" in text and "A safe choice:" in text
+    assert [o.output_type for o in first.outputs] == ["display_data", "error"], "feedback to read, and an error for 0 points"
     assert "check_decision" in first.source, "the feedback shows the cell as the student saw it"
 
 
