@@ -408,6 +408,6 @@ def verdict_outputs(passed: bool, blocks: list[list[str]]) -> list:
         for index, line in enumerate(lines)) + "</div>" for lines in blocks)
     outputs = [nbformat.v4.new_output("display_data", data={"text/plain": text, "text/html": html_text})]
     if not passed:
-        first = blocks[0][0] if blocks and blocks[0] else "0 points"
-        outputs.append(nbformat.v4.new_output("error", ename="NotAloneCheck", evalue=first, traceback=[first]))
+        note = "0 points: the feedback above explains why. · 0 điểm: phần nhận xét ở trên giải thích lý do."
+        outputs.append(nbformat.v4.new_output("error", ename="NotAloneCheck", evalue=note, traceback=[note]))
     return outputs
