@@ -220,7 +220,9 @@ def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     results = collect_results(root)
     summary = summarize(results)
-    items = analyse(results, autograded_keys(root))
+    position = {key: index for index, key in enumerate(cell_catalogue(root))}  # notebook order
+    items = sorted(analyse(results, autograded_keys(root)),
+                   key=lambda i: position.get((i.assignment, i.notebook, i.grade_id), len(position)))
     page = out / "report.html"
     page.write_text(render_html(root, summary, load_outcomes(root), language, items), encoding="utf-8")
     long_rows = defaultdict(lambda: [0.0, 0.0, 0])
