@@ -20,8 +20,8 @@ def _text(value: list) -> str | None:
     return value[1] if isinstance(value, list) and len(value) == 2 and value[0] == "str" and isinstance(value[1], str) else None
 
 
-def peer_scenario_valid(value: list, folder: Path, argument: str) -> str | None:
-    """A scenario (YAML text) that the engine loads, with its own id and no ✏️ placeholder left."""
+def _load_peer_scenario(value: list):
+    """(scenario, texts, None) for the student's scenario text, or (None, None, why not)."""
     import tempfile
 
     from .content import read_document
@@ -30,42 +30,37 @@ def peer_scenario_valid(value: list, folder: Path, argument: str) -> str | None:
 
     text = _text(value)
     if text is None:
-        return "MY_SCENARIO must be the text of your scenario (a str between triple quotes)"
+        return None, None, "MY_SCENARIO must be the text of your scenario (a str between triple quotes)"
     if len(text) > 200_000:
-        return "MY_SCENARIO is too long (over 200,000 characters)"
+        return None, None, "MY_SCENARIO is too long (over 200,000 characters)"
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "my-scenario.scenario.yaml"
         path.write_text(text, encoding="utf-8")
         try:
-            scenario = load_scenario(path)
+            return load_scenario(path), [t for _, t in read_document(path).strings()], None
         except ContentError as error:
-            return ("the engine found problems in your scenario / phần mềm tìm thấy lỗi trong tình huống của bạn:\n"
-                    + str(error).replace(str(path), "MY_SCENARIO"))
-        if scenario.id == "my-scenario":
-            return "give your scenario its own id / hãy đặt id riêng cho tình huống của bạn"
-        left = [t for _, t in read_document(path).strings() if "✏️" in t]
-        if left:
-            return f"some ✏️ texts are still to be written, e.g. {left[0]!r} / vẫn còn chỗ ✏️ chưa viết"
+            return None, None, ("the engine found problems in your scenario / phần mềm tìm thấy lỗi trong tình huống "
+                                "của bạn:\n" + str(error).replace(str(path), "MY_SCENARIO"))
+
+
+def peer_scenario_valid(value: list, folder: Path, argument: str) -> str | None:
+    """A scenario (YAML text) that the engine loads, with its own id and no ✏️ placeholder left."""
+    scenario, texts, problem = _load_peer_scenario(value)
+    if problem:
+        return problem
+    if scenario.id == "my-scenario":
+        return "give your scenario its own id / hãy đặt id riêng cho tình huống của bạn"
+    left = [t for t in texts if "✏️" in t]
+    if left:
+        return f"some ✏️ texts are still to be written, e.g. {left[0]!r} / vẫn còn chỗ ✏️ chưa viết"
     return None
 
 
 def peer_scenario_structure(value: list, folder: Path, argument: str) -> str | None:
     """At least 3 decision points, each with a safe option and both languages, and a safe or helped ending."""
-    import tempfile
-
-    from .errors import ContentError
-    from .scenario import load_scenario
-
-    text = _text(value)
-    if text is None or len(text) > 200_000:
-        return "MY_SCENARIO must be the text of your scenario (a str, at most 200,000 characters)"
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "my-scenario.scenario.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            mine = load_scenario(path)
-        except ContentError:
-            return "your scenario does not load yet: fix the problems the cell above reports"
+    mine, _texts, problem = _load_peer_scenario(value)
+    if problem:
+        return "your scenario does not load yet: fix the problems the cell above reports"
     decisions = mine.decision_nodes
     if len(decisions) < 3:
         return (f"your scenario has {len(decisions)} decision point(s); write at least 3 / "
