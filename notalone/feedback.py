@@ -47,7 +47,12 @@ class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden-test code from grade cells and from their tracebacks."""
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        if cell.cell_type == "code" and not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            # Outputs of the student's own cells are left out: code of theirs could have copied into them what the
+            # grader ran (the hidden inputs). Their code stays; the grade cells carry the grader's feedback.
+            cell.outputs = []
+            return cell, resources
+        if cell.cell_type != "code":
             return cell, resources
         cell.source, had_hidden = without_hidden_tests(cell.source)
         if had_hidden:
@@ -87,4 +92,9 @@ def generate_feedback(root: Path, assignment: str, student: str | None = None) -
 
     overrides = Config()
     overrides.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SafeOutputs, CSSHTMLHeaderPreprocessor]
-    return nbgrader_api(root, overrides).generate_feedback(assignment, student_id=student, force=True)
+    result = nbgrader_api(root, overrides).generate_feedback(assignment, student_id=student, force=True)
+    from .withhold import withhold_folder
+
+    for folder in sorted(Path(root, "feedback").glob(f"{student or '*'}/{assignment}")):
+        withhold_folder(folder)  # nbgrader copies the author's files along; the page already explains every answer
+    return result

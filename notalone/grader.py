@@ -31,7 +31,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from . import scoring
 from .sandbox import Limits, Sandbox, open_sandbox
-from .withhold import withhold_folder
+from .withhold import KEYED_FILES, withhold_folder
 
 RESULTS_FILE = "notalone-grading.json"
 STAGING = Path(".notalone") / "staged"
@@ -340,7 +340,10 @@ def grading_config(root: Path):
     config.CourseDirectory.submitted_directory = str(STAGING)
     config.Autograde.sanitize_preprocessors = [ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec,
                                                OverwriteCells, CheckCellMetadata]
-    config.Autograde.autograde_preprocessors = [PlanExternalScores, SandboxedExecute, DecideExternalScores, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    from .feedback import SafeOutputs  # what formgrader shows the teacher carries no script either
+
+    config.Autograde.autograde_preprocessors = [PlanExternalScores, SandboxedExecute, DecideExternalScores, SafeOutputs,
+                                                IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                                 FairSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     return config
 
@@ -362,6 +365,8 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
             continue
         if path.is_dir() or any(part in {".ipynb_checkpoints", "__pycache__"} for part in relative.parts):
             continue
+        if any(relative.match(pattern) for pattern in KEYED_FILES) and len(relative.parts) == 1:
+            continue  # the course's own chat and quiz files are used (nbgrader copies them from source/), never these
         if could_shadow_code(relative):
             flags.append(Flag("invalid", f"{_printable(relative)} could replace code that grading runs (a module, "
                                          "package, path file or hidden folder): not copied"))

@@ -281,7 +281,7 @@ def read_progress(folder: Path) -> tuple[dict, str | None]:
         return {}, f"{PROGRESS_FILE} is larger than {MAX_PROGRESS_BYTES // 2**20} MB: not read"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         return {}, f"{PROGRESS_FILE} is not readable JSON ({type(error).__name__})"
     if not isinstance(data, dict) or data.get("format") != PROGRESS_FORMAT:
         return {}, f"{PROGRESS_FILE} is not a Not Alone progress file"
@@ -294,7 +294,8 @@ def first_play_through(progress: dict, key: Key) -> dict[str, str]:
     record = progress.get("scenarios", {}).get(key.content_id) if isinstance(progress.get("scenarios"), dict) else None
     if not isinstance(record, dict):
         return {}
-    attempts = [a for a in (record.get("earlier_attempts") or []) if isinstance(a, list)] + [record.get("choices") or []]
+    earlier = record.get("earlier_attempts") if isinstance(record.get("earlier_attempts"), list) else []
+    attempts = [a for a in earlier if isinstance(a, list)] + [record.get("choices") if isinstance(record.get("choices"), list) else []]
     attempt = next((a for a in attempts if isinstance(a, list) and a), [])
     scenario, current, chosen = key.scenario, key.scenario.start, {}
     for choice in attempt[:1000]:
@@ -390,9 +391,10 @@ def checks_verdict(plan: Plan, outcomes: dict[int, dict], folder: Path) -> tuple
     for check in plan.checks:
         problem = verdict(outcomes.get(check.index), expect=check.expect, has_expect=check.has_expect, raises=check.raises,
                           tol=check.tol, satisfies=check.satisfies, context=folder)
-        if problem:
-            label = "hidden check" if check.hidden else "check"
-            failures.append(f"✗ {label} {check.call}: {problem}" + (f" — {check.why}" if check.why else ""))
+        if problem and check.hidden:  # never the input, the value returned or the one expected: only the author's hint
+            failures.append(f"✗ hidden check {check.index + 1}" + (f": {check.why}" if check.why else ""))
+        elif problem:
+            failures.append(f"✗ {check.call}: {problem}" + (f" — {check.why}" if check.why else ""))
     if failures:
         shown = failures[:5] + ([f"… and {len(failures) - 5} more"] if len(failures) > 5 else [])
         return False, [[f"{len(failures)} of {len(plan.checks)} checks failed:", *shown]]

@@ -79,6 +79,13 @@ def become_kernel(request: dict) -> None:
             os.setuid(uid)
         apply_limits(request.get("limits", {}), relative_processes=uid is None)
         os.chdir(request["cwd"])
+        # The fork-server's stdout/stderr are pipes nobody reads after "ready": a kernel that wrote there (ipykernel
+        # echoes fd 1 and 2 to them) would fill them, and every later kernel would block at start-up.
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(quiet, fd)
+        if quiet > 2:
+            os.close(quiet)
         os.environ.clear()
         os.environ.update(request.get("env", {}))
         # Nothing in the kernel's folder may stand in for a module: no '' or relative entries on the path.

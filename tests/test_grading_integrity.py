@@ -10,6 +10,7 @@ assignment). A perfect "canary" student in the same batch must keep full marks.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -206,6 +207,33 @@ def perfect_solution() -> str:
                      if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
+COURSE_LIBRARY = """
+from widgets.red_flags import detect
+def find_red_flags(message):
+    return detect(message, RED_FLAG_KEYWORDS)
+"""
+
+FLOOD_THE_TERMINAL = """
+import os
+os.write(1, b"x" * 100_000)
+os.write(2, b"y" * 100_000)
+"""
+
+COPY_WHAT_THE_GRADER_RAN = """
+_ran = []
+get_ipython().events.register("pre_run_cell", lambda info: _ran.append(info.raw_cell))
+"""
+
+ALIAS_BOMB = "id: q\ntitle: {en: x}\nquestions:\n- &q {id: a, kind: single, prompt: {en: x}, options: [" + \
+    ", ".join(["{id: o, text: {en: x}}"] * 4000) + "]}\n" + "- *q\n" * 4000
+
+
+def print_at_the_end(code):
+    def change(notebook, folder):
+        notebook.cells.append(nbformat.v4.new_code_cell(code))
+    return change
+
+
 # name -> (change, expected total, words that must be in a flag, or None for no flag requirement)
 CASES = {
     # Scenario and quiz points come from the saved choices and the teacher's key, never from the kernel.
@@ -243,6 +271,18 @@ CASES = {
                                                           "import builtins; builtins.find_red_flags = lambda m: []\n"})),
                              CHAT_AND_QUIZ, "could replace code"),
     "sitecustomize": (files({"sitecustomize.py": "import os; os._exit(4)\n"}), PERFECT, "could replace code"),
+    # The course's own library is not the answer: the task asks for more than it does.
+    "course-library-solution": (solution(COURSE_LIBRARY), CHAT_AND_QUIZ, None),
+    # Nothing one submission does costs another student anything, or stops the grader.
+    "flood-the-terminal": (solution(FLOOD_THE_TERMINAL, prepend=True), PERFECT, None),
+    "alias-bomb-yaml": (files({"my-notes.quiz.yaml": ALIAS_BOMB, "unit01-check.quiz.yaml": ALIAS_BOMB}), PERFECT, None),
+    "odd-progress-shapes": (progress({"format": "notalone-progress/1", "scenarios": {"unit01-check": {
+        "choices": "d1", "earlier_attempts": 5}}, "quizzes": {"unit01-check-quiz": {"answers": {"secret-request": 7}}}}),
+        CODE_POINTS, None),
+    "deeply-nested-progress": (progress("[" * 100_000 + "]" * 100_000), CODE_POINTS, "not readable JSON"),
+    # Feedback never hands back what the grader ran.
+    "copy-what-the-grader-ran": (both(added_cell_after_setup(COPY_WHAT_THE_GRADER_RAN), solution(WRONG),
+                                      print_at_the_end("print('\\n'.join(_ran))")), CHAT_AND_QUIZ, None),
 }
 
 
@@ -256,6 +296,7 @@ def graded(request):
         nbgrader(course, "db", "assignment", "add", ASSIGNMENT)
         nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
         build_submission(course, ASSIGNMENT, "canary", SPEC["perfect"])
+        build_submission(course, ASSIGNMENT, "zz-canary-graded-last", SPEC["perfect"])
         build_submission(course, ASSIGNMENT, "unsafe-reference", SPEC["unsafe"])
         for name, (change, *_rest) in CASES.items():
             build_submission(course, ASSIGNMENT, name, SPEC["perfect"])
@@ -293,10 +334,30 @@ def test_each_trick_gets_exactly_what_was_learned(graded, case):
         assert flag_words in reasons, f"{mode}: expected a flag about {flag_words!r}, got: {reasons or 'no flag'}"
 
 
-def test_the_canary_keeps_full_marks(graded):
+@pytest.mark.parametrize("canary", ["canary", "zz-canary-graded-last"])
+def test_the_canaries_keep_full_marks(graded, canary):
     mode, course, outcomes = graded
-    assert sum(scores(course, "canary").values()) == PERFECT, mode
-    assert not outcomes["canary"]["flags"], outcomes["canary"]["flags"]
+    assert sum(scores(course, canary).values()) == PERFECT, (mode, outcomes[canary]["flags"])
+    assert not outcomes[canary]["flags"], outcomes[canary]["flags"]
+
+
+def test_feedback_hands_back_no_hidden_test_and_no_key(graded):
+    import html as html_module
+
+    from notalone.feedback import generate_feedback
+
+    _mode, course, _ = graded
+    for student in ("copy-what-the-grader-ran", "equals-anything-list"):
+        assert generate_feedback(course, ASSIGNMENT, student)["success"]
+        folder = course / "feedback" / student / ASSIGNMENT
+        page = html_module.unescape(next(folder.glob("*.html")).read_text(encoding="utf-8"))
+        hidden = SOURCE_CELLS[LAST_CODE_CELL].source.split("### BEGIN HIDDEN TESTS")[1]
+        for message in re.findall(r'check\(find_red_flags, "([^"]{12,})"', hidden):
+            assert message not in page, f"{student}: the hidden input {message!r} reached the feedback"
+        assert "_notalone_probe" not in page and "hidden check" in page
+        from notalone.withhold import release_leaks
+
+        assert not release_leaks(folder), f"{student}: the key went back with the feedback"
 
 
 def test_the_kernel_never_saw_the_key(graded):
