@@ -50,7 +50,7 @@ def could_shadow_code(relative: Path) -> bool:
 class Flag:
     """Something a teacher should know about one submission."""
 
-    kind: str  # repaired | limit | invalid | error
+    kind: str  # repaired | limit | invalid | error | review
     reason: str
     notebook: str = ""
 
@@ -166,6 +166,9 @@ class PlanExternalScores(NbGraderPreprocessor):
         if problem and any(plan.kind != "checks" for plan in plans.values()):
             _flag("invalid", problem + ": the chat and quiz score 0", resources)
         resources["notalone"] = {"plans": plans, "progress": progress, "progress_problem": problem, "sources": {}}
+        asked = scoring.asked_functions(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
+        for where in scoring.borrowed_from_the_course(nb, asked):
+            _flag("review", where + ": check this answer by hand", resources)
         for cell in nb.cells:
             plan = plans.get(_grade_id(cell))
             if plan is not None:

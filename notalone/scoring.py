@@ -413,3 +413,46 @@ def verdict_outputs(passed: bool, blocks: list[list[str]]) -> list:
         note = "0 points: the feedback above explains why. · 0 điểm: phần nhận xét ở trên giải thích lý do."
         outputs.append(nbformat.v4.new_output("error", ename="NotAloneCheck", evalue=note, traceback=[note]))
     return outputs
+
+
+# A solution borrowed from the course's own library ----------------------------------------------------------
+
+def asked_functions(source_notebook: Path) -> set[str]:
+    """Names of the functions the students are asked to write (defined in the source's solution cells)."""
+    names = set()
+    for cell in nbformat.read(source_notebook, as_version=4).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            try:
+                names |= {node.name for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.FunctionDef)}
+            except SyntaxError:
+                continue
+    return names
+
+
+def borrowed_from_the_course(notebook, asked: set[str]) -> list[str]:
+    """Where a student's own cells take a function they were asked to write from the course's `widgets` package
+    (which implements some of them for the lessons): for the teacher to look at. Read as text, never run."""
+    found = []
+    for index, cell in enumerate(notebook.cells, 1):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")) or meta.get("locked"):
+            continue
+        text = cell.source
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        modules = {"widgets"} | {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                                 for alias in node.names if alias.name.split(".")[0] == "widgets"}
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "widgets":
+                names = [alias.name for alias in node.names if alias.name in asked or alias.name == "*"]
+            elif isinstance(node, ast.Attribute) and node.attr in asked and (
+                    {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & modules):
+                names = [node.attr]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "widgets" in node.value:
+                names = ["an import built from text"]
+            for name in names:
+                found.append(f"cell {index} takes {name} from the course's widgets package instead of writing it")
+    return sorted(set(found))

@@ -142,3 +142,19 @@ def test_grading_stops_before_anyone_when_a_cell_cannot_be_decided(tmp_path, cap
     err = capsys.readouterr().err
     assert "nobody was graded" in err and "a.ipynb, cell 'old-style', line 1" in err
     assert not (course / "autograded").exists()
+
+
+@pytest.mark.parametrize("code, flagged", [
+    ("from widgets.red_flags import detect as d\ndef find_red_flags(m):\n    return d(m, {})", True),
+    ("import widgets.red_flags as w\ndef find_red_flags(m):\n    return w.detect(m, {})", True),
+    ("m = __import__('wid' 'gets.red_flags')", True),
+    ("from widgets.red_flags import load_rules\nRULES = load_rules()", False),
+    ("def find_red_flags(message):\n    return sorted({c for c, ws in T.items() if any(w in message for w in ws)})", False),
+])
+def test_a_solution_taken_from_the_course_library_is_flagged_for_the_teacher(code, flagged):
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(code)
+    cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": "s"}
+    notebook.cells = [cell, nbformat.v4.new_code_cell("x = 1")]
+    found = scoring.borrowed_from_the_course(notebook, {"find_red_flags", "detect", "normalize"})
+    assert bool(found) == flagged, found

@@ -272,7 +272,7 @@ CASES = {
                              CHAT_AND_QUIZ, "could replace code"),
     "sitecustomize": (files({"sitecustomize.py": "import os; os._exit(4)\n"}), PERFECT, "could replace code"),
     # The course's own library is not the answer: the task asks for more than it does.
-    "course-library-solution": (solution(COURSE_LIBRARY), CHAT_AND_QUIZ, None),
+    "course-library-solution": (solution(COURSE_LIBRARY), CHAT_AND_QUIZ, "course's widgets package"),
     # Nothing one submission does costs another student anything, or stops the grader.
     "flood-the-terminal": (solution(FLOOD_THE_TERMINAL, prepend=True), PERFECT, None),
     "alias-bomb-yaml": (files({"my-notes.quiz.yaml": ALIAS_BOMB, "unit01-check.quiz.yaml": ALIAS_BOMB}), PERFECT, None),
