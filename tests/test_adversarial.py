@@ -312,6 +312,10 @@ def test_feedback_and_report_carry_no_script(graded, tmp_path):
     from notalone.report import write_report
 
     course, _, _ = graded
+    shown = nbformat.read(course / "autograded" / "script-injection" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    rendered = json.dumps([c.source for c in shown.cells if c.cell_type == "markdown"] +
+                          [o for c in shown.cells if c.cell_type == "code" for o in c.outputs])
+    assert "onerror" not in rendered and "<script" not in rendered, "formgrader would render a student's script for the teacher"
     result = generate_feedback(course, ASSIGNMENT, "script-injection")
     assert result["success"], result
     page = next((course / "feedback" / "script-injection" / ASSIGNMENT).glob("*.html")).read_text(encoding="utf-8")
