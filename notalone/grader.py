@@ -12,6 +12,7 @@ Grading goes through nbgrader's own Autograde converter and gradebook, so formgr
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -149,6 +150,11 @@ def _plans(assignment: str, notebook: str) -> dict[str, scoring.Plan]:
 _PLANS: dict[tuple[str, str], dict] = {}
 
 
+@functools.lru_cache(maxsize=None)
+def _model_answer_widgets(assignment: str, notebook: str) -> frozenset[str]:
+    return scoring.model_answer_widgets(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
+
+
 def _grade_id(cell) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader")
     return meta.get("grade_id") if isinstance(meta, dict) else None
@@ -166,9 +172,8 @@ class PlanExternalScores(NbGraderPreprocessor):
         if problem and any(plan.kind != "checks" for plan in plans.values()):
             _flag("invalid", problem + ": the chat and quiz score 0", resources)
         resources["notalone"] = {"plans": plans, "progress": progress, "progress_problem": problem, "sources": {}}
-        asked = scoring.asked_functions(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
-        for where in scoring.borrowed_from_the_course(nb, asked):
-            _flag("review", where + ": check this answer by hand", resources)
+        for where in scoring.borrowed_from_the_course(nb, _model_answer_widgets(assignment, notebook)):
+            _flag("review", where + " where the model answer writes it: check this answer by hand", resources)
         for cell in nb.cells:
             plan = plans.get(_grade_id(cell))
             if plan is not None:
@@ -368,7 +373,7 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
             continue
         if path.is_dir() or any(part in {".ipynb_checkpoints", "__pycache__"} for part in relative.parts):
             continue
-        if any(relative.match(pattern) for pattern in KEYED_FILES) and len(relative.parts) == 1:
+        if any(relative.match(pattern) for pattern in KEYED_FILES):
             continue  # the course's own chat and quiz files are used (nbgrader copies them from source/), never these
         if could_shadow_code(relative):
             flags.append(Flag("invalid", f"{_printable(relative)} could replace code that grading runs (a module, "
@@ -508,6 +513,7 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
 def _check_plans(root: Path, assignment: str) -> None:
     """Stop before grading anyone when the grader could not decide a cell by itself (the error says where)."""
     _PLANS.clear()
+    _model_answer_widgets.cache_clear()
     for notebook in sorted((root / "source" / assignment).glob("*.ipynb")):
         scoring.plan_notebook(notebook)
 

@@ -417,42 +417,45 @@ def verdict_outputs(passed: bool, blocks: list[list[str]]) -> list:
 
 # A solution borrowed from the course's own library ----------------------------------------------------------
 
-def asked_functions(source_notebook: Path) -> set[str]:
-    """Names of the functions the students are asked to write (defined in the source's solution cells)."""
+def _widgets_names(tree: ast.AST) -> tuple[set[str], bool]:
+    """Names a piece of code takes from the course's `widgets` package, and whether it builds an import from text."""
+    modules = {"widgets"} | {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                             for alias in node.names if alias.name.split(".")[0] == "widgets"}
+    names, from_text = set(), False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "widgets":
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.Attribute) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & modules:
+            names.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "widgets" in node.value:
+            from_text = True
+    return names, from_text
+
+
+def model_answer_widgets(source_notebook: Path) -> frozenset[str]:
+    """What the teacher's model answer (the source's solution cells) itself takes from the `widgets` package."""
     names = set()
     for cell in nbformat.read(source_notebook, as_version=4).cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
             try:
-                names |= {node.name for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.FunctionDef)}
+                names |= _widgets_names(ast.parse(cell.source))[0]
             except SyntaxError:
                 continue
-    return names
+    return frozenset(names)
 
 
-def borrowed_from_the_course(notebook, asked: set[str]) -> list[str]:
-    """Where a student's own cells take a function they were asked to write from the course's `widgets` package
-    (which implements some of them for the lessons): for the teacher to look at. Read as text, never run."""
+def borrowed_from_the_course(notebook, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Where a student's own cells take from the course's `widgets` package (which implements some exercises
+    for the lessons) more than the model answer does: for the teacher to look at. Read as text, never run."""
     found = []
     for index, cell in enumerate(notebook.cells, 1):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")) or meta.get("locked"):
             continue
-        text = cell.source
         try:
-            tree = ast.parse(text)
+            names, from_text = _widgets_names(ast.parse(cell.source))
         except SyntaxError:
             continue
-        modules = {"widgets"} | {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                                 for alias in node.names if alias.name.split(".")[0] == "widgets"}
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "widgets":
-                names = [alias.name for alias in node.names if alias.name in asked or alias.name == "*"]
-            elif isinstance(node, ast.Attribute) and node.attr in asked and (
-                    {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & modules):
-                names = [node.attr]
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "widgets" in node.value:
-                names = ["an import built from text"]
-            for name in names:
-                found.append(f"cell {index} takes {name} from the course's widgets package instead of writing it")
-    return sorted(set(found))
+        for name in sorted(names - allowed) + (["an import built from text"] if from_text else []):
+            found.append(f"cell {index} takes {name} from the course's widgets package")
+    return found

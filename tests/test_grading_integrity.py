@@ -275,7 +275,8 @@ CASES = {
     "course-library-solution": (solution(COURSE_LIBRARY), CHAT_AND_QUIZ, "course's widgets package"),
     # Nothing one submission does costs another student anything, or stops the grader.
     "flood-the-terminal": (solution(FLOOD_THE_TERMINAL, prepend=True), PERFECT, None),
-    "alias-bomb-yaml": (files({"my-notes.quiz.yaml": ALIAS_BOMB, "unit01-check.quiz.yaml": ALIAS_BOMB}), PERFECT, None),
+    "alias-bomb-yaml": (files({"my-notes.quiz.yaml": ALIAS_BOMB, "unit01-check.quiz.yaml": ALIAS_BOMB,
+                               "notes/deeper.scenario.yaml": ALIAS_BOMB}), PERFECT, None),
     "odd-progress-shapes": (progress({"format": "notalone-progress/1", "scenarios": {"unit01-check": {
         "choices": "d1", "earlier_attempts": 5}}, "quizzes": {"unit01-check-quiz": {"answers": {"secret-request": 7}}}}),
         CODE_POINTS, None),
