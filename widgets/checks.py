@@ -119,7 +119,8 @@ def shown(value: list) -> str:
             items = [shown(v) for v in value[1]]
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         if tag in ("set", "frozenset"):
-            return (tag + "(" if not value[1] else "") + "{" * bool(value[1]) + ", ".join(shown(v) for v in value[1]) + "}" * bool(value[1]) + (")" if not value[1] else "")
+            inner = ", ".join(shown(v) for v in value[1])
+            return f"{tag}({{{inner}}})" if tag == "frozenset" else (f"{{{inner}}}" if inner else "set()")
         if tag == "dict":
             return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value[1]) + "}"
         return f"<{value[1]} object>"
