@@ -168,3 +168,49 @@ def test_scenario_graph_problems_are_reported_with_their_node(course):
     problems = [p for p in check_course(course) if p.file == SCENARIO]
     assert any("loop:" in p.message and p.where.startswith("nodes.") and p.line for p in problems), problems
     assert any("cannot be reached" in p.message for p in problems), "the ending no longer reached is reported too"
+
+
+GRADED_CHAT = "assessments/source/unit01-online-kidnapping/unit01-check.scenario.yaml"
+GRADED_QUIZ = "assessments/source/unit01-online-kidnapping/unit01-check.quiz.yaml"
+
+
+def test_a_graded_chat_whose_path_depends_on_the_choice_is_an_error(course):
+    import yaml
+
+    path = course / GRADED_CHAT
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    first = data["nodes"][data["start"]]["decision"]["options"][0]
+    later = [n for n in data["nodes"] if n not in (data["start"], first["next"])][0]
+    lines = text.splitlines()
+    # Send the first option of the first decision somewhere else than its siblings.
+    index = next(i for i, line in enumerate(lines) if line.strip() == f"next: {first['next']}")
+    lines[index] = lines[index].replace(first["next"], later)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problem = only_problem(course, GRADED_CHAT, f"nodes.{data['start']}.decision.options")
+    assert "must lead to the same node" in problem.message and problem.line
+
+
+def test_a_grade_cell_decided_in_the_kernel_is_an_error_that_names_cell_and_line(course):
+    def change(notebook):
+        cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "red-flags-types")
+        cell["source"] = ['"""Old style."""\n', "assert find_red_flags('') == []\n"]
+
+    edit_notebook(course / ASSIGNMENT, change)
+    problem = only_problem(course, ASSIGNMENT)
+    assert "cell 'red-flags-types', line 2" in problem.message and "check(...) calls only" in problem.message
+
+
+def test_a_right_answer_much_longer_than_the_others_is_a_warning(course):
+    import yaml
+
+    path = course / GRADED_QUIZ
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    right = next(o for o in data["questions"][0]["options"] if o.get("correct"))
+    text = path.read_text(encoding="utf-8")
+    old = right["text"]["en"]
+    assert text.count(old) >= 1
+    path.write_text(text.replace(old, old + " and then tell a trusted adult about everything that happened in detail", 1),
+                    encoding="utf-8")
+    problems = [p for p in check_course(course) if p.severity == "warning" and "much longer" in p.message]
+    assert problems and problems[0].file == GRADED_QUIZ and data["questions"][0]["id"] in problems[0].where
