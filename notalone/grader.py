@@ -31,6 +31,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     SaveAutoGrades)
 
 from . import scoring
+from .feedback import SafeOutputs, without_hidden_tests
 from .sandbox import Limits, Sandbox, open_sandbox
 from .withhold import KEYED_FILES, withhold_folder
 
@@ -206,14 +207,8 @@ class DecideExternalScores(NbGraderPreprocessor):
                 decide = scoring.decision_verdict if plan.kind == "decision" else scoring.answer_verdict
                 passed, lines = decide(keys[plan.content], plan.item, state["progress"], state["progress_problem"])
             cell.outputs = scoring.verdict_outputs(passed, lines)
-            cell.source = _without_hidden_tests(state["sources"].get(grade_id, cell.source))
+            cell.source = without_hidden_tests(state["sources"].get(grade_id, cell.source))[0]
         return nb, resources
-
-
-def _without_hidden_tests(source: str) -> str:
-    from .feedback import without_hidden_tests
-
-    return without_hidden_tests(source)[0]
 
 
 class SandboxedExecute(Execute):
@@ -348,8 +343,7 @@ def grading_config(root: Path):
     config.CourseDirectory.submitted_directory = str(STAGING)
     config.Autograde.sanitize_preprocessors = [ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec,
                                                OverwriteCells, CheckCellMetadata]
-    from .feedback import SafeOutputs  # what formgrader shows the teacher carries no script either
-
+    # SafeOutputs: what formgrader shows the teacher carries no script either.
     config.Autograde.autograde_preprocessors = [PlanExternalScores, SandboxedExecute, DecideExternalScores, SafeOutputs,
                                                 IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                                 FairSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]

@@ -103,8 +103,6 @@ def graded_content_problems(folder: Path) -> list:
       and an autograded cell the grader cannot decide outside the kernel (notalone.scoring);
     - warnings: an item whose right answer stands out by length, and a file whose right answers sit at the
       same written position (students see them shuffled, but previews and printed copies do not)."""
-    import yaml
-
     from widgets.answers import giveaways
     from widgets.content import read_document
     from widgets.errors import ContentError, Problem, display_path
@@ -131,8 +129,6 @@ def graded_content_problems(folder: Path) -> list:
         items = assignment_items(folder)
     except ContentError as error:
         return problems + error.problems
-    except yaml.YAMLError:
-        return problems
     positions: dict[str, list[int]] = {}
     for item in items:
         file_name = item.place.split(":")[0]

@@ -5,9 +5,9 @@ Every autograded cell of an assignment is one of three kinds, read from the teac
 - a quiz question, `<name>.model.check_answer("<question>")` where `<name> = show_quiz("<file>")`;
 - code checks, a list of `check(...)` calls (widgets.checks).
 
-Before the notebook runs, `plan_cells` rewrites the cells the kernel will run: decision and quiz cells
-become a comment, and checks become `probe` calls WITHOUT the expected values. After it ran,
-`decide` replaces each planned cell's outputs with the grader's verdict, computed from the
+`plan_notebook` says what the kernel may run instead of each cell: decision and quiz cells become a
+comment, and checks become `probe` calls WITHOUT the expected values. After the notebook ran, the
+grader (notalone.grader) replaces each planned cell's outputs with the verdict, computed from the
 submission's saved choices (read before the kernel started) and the kernel's plain-data results,
 against the key in the author's files. nbgrader then records the score as usual (an error output
 is 0, anything else full points), so the gradebook, formgrader and exports see these points.

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from widgets.answers import ANSWER_FIELDS, leaked_answers, withhold_answers
+from widgets.answers import leaked_answers, withhold_answers
 
 # File pattern -> content kind, for the kinds that have an answer key.
 KEYED_FILES = {"*.scenario.yaml": "scenario", "*.quiz.yaml": "quiz"}
@@ -91,4 +91,4 @@ def _coursedir(preprocessor):
     return CourseDirectory(config=preprocessor.config)
 
 
-__all__ = ["ANSWER_FIELDS", "KEYED_FILES", "WithholdAnswers", "keyed_files", "release_leaks", "withhold_folder"]
+__all__ = ["KEYED_FILES", "WithholdAnswers", "keyed_files", "release_leaks", "withhold_folder"]

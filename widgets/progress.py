@@ -27,6 +27,8 @@ _SESSION_SEED = secrets.token_hex(8)  # this kernel's option order until a choic
 class ProgressStore:
     """A JSON file of scenario choices and quiz answers, written atomically after every action."""
 
+    _seed_shown = False  # set once a graded item has shown options in this student's order
+
     def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
         self.read_only = read_only
@@ -81,7 +83,7 @@ class ProgressStore:
     def _save(self) -> None:
         if self.read_only:
             raise PermissionError(f"{self.path} is an answer key and is read-only")
-        if getattr(self, "_seed_shown", False) and not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
+        if self._seed_shown and not (isinstance(self._data.get("seed"), str) and self._data["seed"]):
             self._data["seed"] = _SESSION_SEED
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".notalone-", suffix=".tmp")
