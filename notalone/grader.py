@@ -16,6 +16,7 @@ import functools
 import json
 import multiprocessing
 import os
+import queue
 import shutil
 import sys
 import threading
@@ -212,7 +213,11 @@ class DecideExternalScores(NbGraderPreprocessor):
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute, with a fresh kernel from the sandbox and limits on time and output."""
+    """nbgrader's Execute, with a fresh kernel from the sandbox and limits on time and output. The output
+    limit counts every message the kernel sends (streams, displays and their updates, results, errors,
+    widget messages), and the saved notebook is held to it too."""
+
+    store_widget_state = False
 
     def preprocess(self, nb, resources, km=None):
         manager, slot = _SANDBOX.new_kernel()
@@ -237,9 +242,12 @@ class SandboxedExecute(Execute):
             try:
                 nb, resources = super().preprocess(nb, resources, km=manager)
                 _flag_limits_hit(nb, limits, resources, self._timed_out)
+                stopped = _SANDBOX.stopped_because(manager)
+                if stopped:
+                    _flag("limit", f"{stopped} hit: a process of the kernel was stopped", resources)
                 return nb, resources
             except Exception as error:  # noqa: BLE001 - a dying kernel must not stop the batch
-                reason = self._killed or _kernel_death_reason(error)
+                reason = self._killed or _SANDBOX.stopped_because(manager) or _kernel_death_reason(error)
                 _flag("limit", f"{reason}; the cells that did not run score 0", resources)
                 _mark_unexecuted(nb, reason)
                 return nb, resources
@@ -252,20 +260,50 @@ class SandboxedExecute(Execute):
             slot.remove()
             if self._over_output:
                 _flag("limit", f"output limit ({limits.output_kb} KiB across all outputs): the rest was dropped", resources)
+            _hold_saved_size(nb, limits, resources)
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self._timed_out.append(cell)
         return await super()._async_handle_timeout(timeout, cell)
 
-    def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
-        self._output_bytes += size
-        if self._output_bytes > _SANDBOX.limits.output_kb * 1024:
-            if not self._over_output:
-                self._over_output = True
-                self._stop(f"output limit ({_SANDBOX.limits.output_kb} KiB)")
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+    def process_message(self, msg, cell, cell_index):
+        if msg.get("msg_type") not in QUIET_MESSAGES:
+            self._output_bytes += _message_bytes(msg)
+            if self._output_bytes > _SANDBOX.limits.output_kb * 1024:
+                if not self._over_output:
+                    self._over_output = True
+                    self._stop(f"output limit ({_SANDBOX.limits.output_kb} KiB)")
+                if msg.get("msg_type") != "status":
+                    return None
+        return super().process_message(msg, cell, cell_index)
+
+
+QUIET_MESSAGES = {"status", "execute_input", "execute_reply", "shutdown_reply", "kernel_info_reply"}
+
+
+def _message_bytes(msg: dict) -> int:
+    """What a kernel message would add to the notebook or the grader's memory: its content and binary buffers."""
+    buffers = sum(len(b) for b in msg.get("buffers") or [] if isinstance(b, (bytes, bytearray, memoryview)))
+    return len(json.dumps(msg.get("content", {}), default=str)) + buffers
+
+
+def _hold_saved_size(nb, limits: Limits, resources) -> None:
+    """The graded notebook may not grow past the output limit (beyond what the student wrote): outputs are
+    dropped, largest first, until it fits."""
+    def size(cell) -> int:
+        return len(json.dumps(cell.get("outputs", []), default=str)) + len(json.dumps(cell.get("metadata", {}), default=str))
+
+    allowed = limits.output_kb * 1024 * 2
+    if sum(size(c) for c in nb.cells) + len(json.dumps(nb.metadata, default=str)) <= allowed:
+        return
+    nb.metadata.pop("widgets", None)
+    for cell in sorted(nb.cells, key=size, reverse=True):
+        if sum(size(c) for c in nb.cells) <= allowed:
+            break
+        if cell.get("outputs"):
+            kept = [o for o in cell.outputs if scoring.OUTCOME_MIME in o.get("data", {})]  # what grading decides from
+            cell.outputs = kept + [nbformat.v4.new_output("stream", name="stdout", text="[output removed: over the output limit]\n")]
+    _flag("limit", f"saved notebook over the output limit ({limits.output_kb} KiB): the largest outputs were removed", resources)
 
 
 def _run(coroutine):
@@ -357,7 +395,9 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
     staged = root / STAGING / student / assignment
     if staged.exists():
         shutil.rmtree(staged)
-    staged.mkdir(parents=True)
+    (root / STAGING.parent).mkdir(mode=0o700, exist_ok=True)
+    os.chmod(root / STAGING.parent, 0o700)  # staged copies are the teacher's alone
+    staged.mkdir(parents=True, mode=0o700)
     expected = sorted(p.name for p in (root / "source" / assignment).glob("*.ipynb"))
     present = {}
     for path in sorted(submitted.rglob("*")):
@@ -390,8 +430,8 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
         if size_mb > MAX_FILE_MB:
             flags.append(Flag("invalid", f"{relative} is {size_mb:.0f} MB (limit {MAX_FILE_MB} MB): ignored"))
             continue
-        (staged / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, staged / relative)
+        (staged / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _copy_plain(path, staged / relative)
     missing = [name for name in expected if name not in present]
     unexpected = [name for name in present if name not in expected]
     if len(missing) == 1 and len(unexpected) == 1:
@@ -405,8 +445,17 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
             if not any(f.notebook == name[:-6] for f in flags):
                 flags.append(Flag("invalid", f"{name} is missing from the submission", name[:-6]))
     for name, path in present.items():
-        shutil.copy2(path, staged / name)
+        _copy_plain(path, staged / name)
     return flags
+
+
+def _copy_plain(source: Path, destination: Path) -> None:
+    """Copy contents and modification time only: no setuid, setgid or sticky bit, no execute bit, no owner's
+    permissions beyond the teacher's."""
+    shutil.copyfile(source, destination)
+    os.chmod(destination, 0o600)
+    stat = source.stat()
+    os.utime(destination, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def _printable(path: Path | str) -> str:
@@ -427,6 +476,7 @@ def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
     if hasattr(_SANDBOX, "use_uid_block"):
         _SANDBOX.use_uid_block(index + 1)
     while (student := tasks.get()) is not None:
+        results.put(("started", index, student))
         started, log = time.time(), ""
         _FLAGS.clear()
         try:
@@ -456,7 +506,7 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
 
 
 def grade(root: Path, assignment: str, *, students: list[str] | None = None, workers: int | None = None,
-          sandbox: bool = True, limits: Limits | None = None, progress=None) -> list[Outcome]:
+          sandbox: bool = True, limits: Limits | None = None, progress=None, announce=None) -> list[Outcome]:
     """Autograde every submission of `assignment` into nbgrader's gradebook. Returns one Outcome per student."""
     global _SHARED_SANDBOX
     from .teacher import ensure_scripts_on_path
@@ -471,6 +521,8 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
     cell_seconds = config.Execute.get("timeout") if "Execute" in config and "timeout" in config.Execute else None
     limits = limits or Limits(cell_seconds=int(cell_seconds or Limits.cell_seconds))
     workers = max(1, min(workers or (os.cpu_count() or 2), len(students)))
+    notebooks = max(1, len(list((root / "source" / assignment).glob("*.ipynb"))))
+    deadline = limits.notebook_seconds * notebooks + 120  # per student: staging, nbgrader and every notebook
     context = multiprocessing.get_context("fork")
     tasks, results = context.Queue(), context.Queue()
     for student in students:
@@ -480,21 +532,29 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
     outcomes: list[Outcome] = []
     with open_sandbox(limits, enabled=sandbox) as shared:
         _SHARED_SANDBOX = shared
-        processes = [context.Process(target=_worker, args=(index, str(root), assignment, tasks, results), daemon=True)
-                     for index in range(workers)]
-        for process in processes:
-            process.start()
+        if announce:
+            announce(shared.mechanisms)
+        pool = _WorkerPool(context, root, assignment, tasks, results)
+        for _ in range(workers):
+            pool.start()
         while len(outcomes) < len(students):
             try:
-                outcomes.append(results.get(timeout=limits.notebook_seconds * 4 + 120))
-            except Exception:  # noqa: BLE001 - a worker died: report the students it never returned
+                message = results.get(timeout=1)
+            except queue.Empty:
+                message = None
+            if isinstance(message, tuple):
+                pool.started(*message[1:])
+            elif message is not None and message.student not in {o.student for o in outcomes}:
+                pool.finished(message.student)
+                outcomes.append(message)
+            for student, reason in pool.overdue_or_dead(deadline):
+                outcomes.append(Outcome(student, assignment, False, float(deadline), [Flag("limit", reason)]))
+            while progress and pool.reported < len(outcomes):
+                pool.reported += 1
+                progress(pool.reported, len(students), outcomes[pool.reported - 1])
+            if not pool.alive() and len(outcomes) < len(students) and results.empty():
                 break
-            if progress:
-                progress(len(outcomes), len(students), outcomes[-1])
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
+        pool.stop()
         _SHARED_SANDBOX = None
     done = {o.student for o in outcomes}
     for student in students:
@@ -502,6 +562,58 @@ def grade(root: Path, assignment: str, *, students: list[str] | None = None, wor
             outcomes.append(Outcome(student, assignment, False, 0.0, [Flag("error", "the grading worker stopped unexpectedly")]))
     save_outcomes(root, outcomes)
     return sorted(outcomes, key=lambda o: o.student)
+
+
+class _WorkerPool:
+    """The grading workers, and which student each is on. A worker stuck past a student's deadline, or
+    one that died, is replaced; that student alone is reported, and the class goes on."""
+
+    def __init__(self, context, root: Path, assignment: str, tasks, results):
+        self.context, self.args = context, (str(root), assignment, tasks, results)
+        self.processes: dict[int, multiprocessing.Process] = {}
+        self.current: dict[int, tuple[str, float]] = {}
+        self.reported = 0
+        self._next = 0
+
+    def start(self) -> None:
+        index, self._next = self._next, self._next + 1
+        process = self.context.Process(target=_worker, args=(index, *self.args), daemon=True)
+        process.start()
+        self.processes[index] = process
+
+    def started(self, index: int, student: str) -> None:
+        self.current[index] = (student, time.monotonic())
+
+    def finished(self, student: str) -> None:
+        for index, (name, _) in list(self.current.items()):
+            if name == student:
+                del self.current[index]
+
+    def overdue_or_dead(self, deadline: float) -> list[tuple[str, str]]:
+        lost = []
+        for index, (student, since) in list(self.current.items()):
+            process = self.processes[index]
+            if time.monotonic() - since > deadline:
+                reason = f"grading this submission took longer than {deadline:.0f} s: stopped, the others were graded"
+            elif not process.is_alive():
+                reason = "the grading worker stopped while grading this submission; the others were graded"
+            else:
+                continue
+            process.kill()
+            process.join(timeout=10)
+            del self.current[index], self.processes[index]
+            lost.append((student, reason))
+            self.start()
+        return lost
+
+    def alive(self) -> bool:
+        return any(p.is_alive() for p in self.processes.values())
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
 
 
 def _check_plans(root: Path, assignment: str) -> None:

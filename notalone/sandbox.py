@@ -1,15 +1,13 @@
 """Where a student's notebook runs when it is graded: a fresh kernel in a Bubblewrap sandbox.
 
 The sandbox has no network and sees only the system, Python, the course's widgets and the
-kernel's own scratch folder: not the instructor's source notebooks, the gradebook, other
-students' files, the teacher's home or environment. Limits (memory, processes, file size, CPU
-time) apply to each kernel, and every process a kernel starts dies with it.
-
-Two ways to run it:
-- as root (a school server, CI): one sandbox holds a fork-server (notalone.zygote) that has
-  already imported the kernel and the widgets and forks one kernel per notebook, each under its
-  own user id, so kernels cannot see each other and start in milliseconds;
-- as a normal user: each kernel gets its own sandbox (a user namespace), started cold.
+kernel's own in-memory folders: not the instructor's source notebooks, the gradebook, other
+students' files, the teacher's home or environment. One sandbox holds a fork-server
+(notalone.zygote) that has already imported the kernel and the widgets and forks one confined
+kernel per notebook, in milliseconds, as root (each kernel under its own user id) and from a
+normal account alike (each kernel in its own user namespace). Limits (memory, processes, disk,
+CPU time) count everything a kernel starts, and every process a kernel starts dies with it.
+`Sandbox.mechanisms` says which protections are active on this machine and how to get the others.
 """
 
 from __future__ import annotations
@@ -48,10 +46,15 @@ class Limits:
     output_kb: int = 2048
     file_mb: int = 64
     cpu_seconds: int = 300
+    disk_mb: int = 256
 
     def rlimits(self) -> dict:
         return {"memory_bytes": self.memory_mb * 2**20, "processes": self.processes,
                 "file_bytes": self.file_mb * 2**20, "cpu_seconds": self.cpu_seconds}
+
+    def kernel_limits(self) -> dict:
+        """What the fork-server holds each kernel to: the resource limits and the size of each in-memory folder."""
+        return {**self.rlimits(), "disk_bytes": self.disk_mb * 2**20, "seconds": self.notebook_seconds + 60}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -123,7 +126,8 @@ def kernel_environment(home: str, private: str | None = None) -> dict:
 
 @dataclass
 class KernelSlot:
-    """One kernel's folders: `work` (its working directory) and `private` (connection file, sockets)."""
+    """One kernel's folders on the teacher's side: `work` (what the kernel starts with, copied into its
+    in-memory working folder) and `private` (connection file, sockets, IPython's settings)."""
 
     root: Path
     uid: int | None
@@ -138,14 +142,34 @@ class KernelSlot:
                 os.chown(folder, self.uid, self.uid)
 
     def add_files(self, source: Path, skip=("*.ipynb",)) -> None:
-        """Copy the notebook's folder (not the notebooks themselves) into the kernel's working directory."""
-        shutil.copytree(source, self.work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*skip))
-        if self.uid is not None:
-            for path in [self.work, *self.work.rglob("*")]:
+        """Copy the notebook's folder (not the notebooks themselves) for the kernel: plain files only, with no
+        setuid, setgid or sticky bit and readable by the kernel alone."""
+        shutil.copytree(source, self.work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*skip),
+                        copy_function=shutil.copyfile, symlinks=False)
+        for path in [self.work, *self.work.rglob("*")]:
+            if path.is_symlink():
+                path.unlink()
+                continue
+            os.chmod(path, 0o700 if path.is_dir() else 0o600, follow_symlinks=False)
+            if self.uid is not None:
                 os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One protection: whether it is active here, what it does, and how to get it when it is not."""
+
+    name: str
+    active: bool
+    detail: str
+    how_to_get: str = ""
+
+    def line(self) -> str:
+        text = f"{'on ' if self.active else 'OFF'}  {self.name}: {self.detail}"
+        return text + (f" To get it: {self.how_to_get}" if not self.active and self.how_to_get else "")
 
 
 class ZygoteProvisioner(LocalProvisioner):
@@ -153,7 +177,7 @@ class ZygoteProvisioner(LocalProvisioner):
 
     def __init__(self, *args, zygote: "ZygoteSandbox", slot: KernelSlot, **kwargs):
         super().__init__(*args, **kwargs)
-        self.zygote, self.slot, self.kernel_pid = zygote, slot, None
+        self.zygote, self.slot, self.kernel_pid, self.stopped_because = zygote, slot, None, None
 
     @property
     def has_process(self) -> bool:
@@ -161,11 +185,14 @@ class ZygoteProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd, **kwargs):
         connection_file = self.parent.connection_file
-        os.chown(connection_file, self.slot.uid, self.slot.uid)
+        if self.slot.uid is not None:
+            os.chown(connection_file, self.slot.uid, self.slot.uid)
         arguments = cmd[cmd.index(connection_file) + 1:] if connection_file in cmd else []
-        reply = self.zygote.request({"op": "spawn", "connection_file": connection_file, "cwd": str(self.slot.work),
-                                     "uid": self.slot.uid, "env": kernel_environment(str(self.slot.work), str(self.slot.private)),
-                                     "limits": self.zygote.limits.rlimits(), "arguments": arguments})
+        reply = self.zygote.request({"op": "spawn", "name": self.slot.root.name, "connection_file": connection_file,
+                                     "scratch": str(self.zygote.scratch), "work": str(self.slot.work),
+                                     "private": str(self.slot.private), "uid": self.slot.uid,
+                                     "env": kernel_environment(str(self.slot.work), str(self.slot.private)),
+                                     "limits": self.zygote.limits.kernel_limits(), "arguments": arguments})
         self.kernel_pid = reply["pid"]
         self.pid = self.pgid = None
         return self.connection_info
@@ -173,14 +200,15 @@ class ZygoteProvisioner(LocalProvisioner):
     async def poll(self):
         if self.kernel_pid is None:
             return 0
-        return self.zygote.request({"op": "poll", "pid": self.kernel_pid}).get("returncode")
+        reply = self.zygote.request({"op": "poll", "pid": self.kernel_pid})
+        self.stopped_because = reply.get("reason") or self.stopped_because
+        return reply.get("returncode")
 
     async def wait(self):
         import asyncio
 
         while (code := await self.poll()) is None:
             await asyncio.sleep(0.02)
-        self.kernel_pid = None
         return code
 
     async def send_signal(self, signum: int) -> None:
@@ -189,19 +217,26 @@ class ZygoteProvisioner(LocalProvisioner):
 
     async def kill(self, restart: bool = False) -> None:
         if self.kernel_pid is not None:
+            await self.poll()
             self.zygote.request({"op": "kill", "pid": self.kernel_pid})
+            self.kernel_pid = None
 
     async def terminate(self, restart: bool = False) -> None:
         await self.kill(restart)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        pass
 
 
 class Sandbox:
     """Makes kernels for grading. Use as a context manager; `new_kernel()` returns (manager, slot)."""
 
+    mechanisms: list[Mechanism] = []
+
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
         self.scratch = Path(tempfile.mkdtemp(prefix="notalone-grade-"))
-        os.chmod(self.scratch, 0o711)
+        os.chmod(self.scratch, 0o700)
         self._counter = 0
         self._lock = threading.Lock()
 
@@ -229,23 +264,29 @@ class Sandbox:
     def new_kernel(self):
         raise NotImplementedError
 
+    def stopped_because(self, manager) -> str | None:
+        """Why the sandbox stopped this kernel (a limit), if it did."""
+        return getattr(manager.provisioner, "stopped_because", None)
+
     @property
     def description(self) -> str:
         raise NotImplementedError
 
 
 def _launcher(limits: Limits) -> list[str]:
-    """A kernel command that applies the limits, then starts ipykernel."""
-    code = ("import json,sys;from notalone.zygote import apply_limits;"
-            f"apply_limits(json.loads({json.dumps(limits.rlimits())!r}), relative_processes=True);"
+    """A kernel command that applies the limits, silences the standard streams, then starts ipykernel."""
+    code = ("import json,sys;from notalone.zygote import apply_limits,quiet_standard_streams;"
+            f"apply_limits(json.loads({json.dumps(limits.rlimits())!r}), relative_processes=True);quiet_standard_streams();"
             "from ipykernel.kernelapp import launch_new_instance;sys.argv=['ipykernel']+sys.argv[1:];launch_new_instance()")
     return [sys.executable, "-s", "-P", "-c", code, "-f", "{connection_file}"]
 
 
 class NoSandbox(Sandbox):
-    """The teacher opted out: kernels run as the teacher, with resource limits but no isolation."""
+    """The teacher opted out: kernels run as the teacher, with resource limits per process but no isolation."""
 
     description = "no sandbox (opted out): student code runs as you, with resource limits only"
+    mechanisms = [Mechanism("sandbox", False, "opted out with --no-sandbox: student code runs as you and can read "
+                                              "your files; limits apply per process only.", "leave out --no-sandbox.")]
 
     def new_kernel(self):
         slot = self._next_slot(None)
@@ -254,51 +295,102 @@ class NoSandbox(Sandbox):
         return manager, slot
 
 
-class PerKernelSandbox(Sandbox):
-    """A normal user: each kernel starts cold in its own Bubblewrap sandbox (user namespace)."""
-
-    description = "Bubblewrap sandbox per kernel (no network, private folders, resource limits)"
-
-    def new_kernel(self):
-        slot = self._next_slot(None)
-        manager = self._manager(slot)
-        binds = _read_only_binds((slot.root,))
-        binds[binds.index(str(slot.root)) - 1] = "--bind"
-        env_args = [arg for key, value in kernel_environment(str(slot.work), str(slot.private)).items()
-                    for arg in ("--setenv", key, value)]
-        manager.kernel_spec.argv = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *binds,
-                                    "--proc", "/proc", "--dev", "/dev", "--chdir", str(slot.work), "--clearenv",
-                                    *env_args, *_launcher(self.limits)]
-        return manager, slot
-
-
 class ZygoteSandbox(Sandbox):
-    """Root: one sandbox with a fork-server; each kernel is a fork under its own user id."""
-
-    description = "Bubblewrap sandbox with a fork-server: one user id per kernel, no network, resource limits"
+    """One Bubblewrap sandbox with a fork-server; each kernel is a fork in namespaces of its own."""
 
     def __init__(self, limits: Limits | None = None, preload=PRELOAD):
         super().__init__(limits)
+        self.root = os.geteuid() == 0
         self.socket_path = str(self.scratch / "zygote.sock")
+        from .cgroups import CgroupParent
+
+        self.cgroup_parent, cgroup_problem = CgroupParent.create()
         binds = _read_only_binds() + ["--bind", str(self.scratch), str(self.scratch)]
-        command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                   "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
-                   "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL", *binds, "--proc", "/proc", "--dev", "/dev",
-                   "--chdir", str(self.scratch), "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+        cgroups = None
+        if self.cgroup_parent is not None:
+            inside = {name: f"/run/notalone-cgroup/{name}" for name in self.cgroup_parent.folders}
+            for name, folder in self.cgroup_parent.folders.items():
+                binds += ["--bind", str(folder), inside[name]]
+            cgroups = {"version": self.cgroup_parent.version, "parents": inside}
+        if self.root:
+            privileges = ["--cap-drop", "ALL", *[arg for cap in ("SETUID", "SETGID", "KILL", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH")
+                                                 for arg in ("--cap-add", f"CAP_{cap}")]]
+        else:
+            privileges = ["--unshare-user"]
+        config = {"socket": self.socket_path, "preload": list(preload), "cgroups": cgroups}
+        command = ["bwrap", *privileges, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                   "--unshare-cgroup-try", "--die-with-parent", "--new-session", *binds, "--proc", "/proc",
+                   "--dev", "/dev", "--chdir", str(self.scratch), "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                    "--setenv", "HOME", str(self.scratch), "--setenv", "LANG", "C.UTF-8",
-                   sys.executable, "-s", "-P", "-m", "notalone.zygote", self.socket_path, *preload]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        start_new_session=True)
+                   sys.executable, "-s", "-P", "-m", "notalone.zygote", json.dumps(config)]
+        log_path = self.scratch / "zygote.log"
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+                                            text=True, start_new_session=True)
         ready = self.process.stdout.readline().strip()
+        self.process.stdout.close()
         if ready != "ready":
             self.process.kill()
-            raise SandboxUnavailable(f"the grading sandbox did not start: {self.process.stderr.read()[-2000:]}")
+            self._remove_cgroups()
+            raise SandboxUnavailable(f"the grading sandbox did not start: {log_path.read_text()[-2000:]}")
         os.chmod(self.socket_path, 0o600)
         self.use_uid_block(0)
+        self.mechanisms = self._mechanisms(cgroup_problem)
+        self._check_a_kernel_starts()
+
+    def _mechanisms(self, cgroup_problem: str) -> list[Mechanism]:
+        from . import cgroups, seccomp
+
+        limits = self.limits
+        found = [Mechanism("namespaces", True, "each kernel has its own files, processes, IPC, network (none) and "
+                                                "host name; it sees no other kernel, folder or socket."),
+                 Mechanism("own user id", self.root, "each kernel runs under a user id of its own."
+                           if self.root else "kernels run under your user id, each in a user namespace it cannot leave.",
+                           "grade as root (for example with sudo) for a separate user id per kernel.")]
+        if self.cgroup_parent is not None:
+            found.append(Mechanism("cgroup", True, f"cgroup v{self.cgroup_parent.version} per kernel: {limits.memory_mb} MiB "
+                                   f"and {limits.processes} processes count every process it starts, its shared memory "
+                                   "and its in-memory folders."))
+        else:
+            found.append(Mechanism("cgroup", False, f"{cgroup_problem}. A watchdog measures each kernel as a whole every "
+                                   f"{int(1000 * 0.2)} ms instead: a sudden burst can pass the memory limit until the next "
+                                   "check (each process is also held to the limit by itself).", cgroups.HOW_TO_GET))
+        found.append(Mechanism("seccomp", seccomp.available(), "kernels cannot create namespaces, mount, trace other "
+                               "processes or gain privileges." if seccomp.available() else
+                               f"no filter for this CPU ({os.uname().machine}); kernels still cannot gain privileges.",
+                               "grade on an x86_64 or arm64 machine."))
+        found.append(Mechanism("disk", True, f"the working folder, /tmp and /dev/shm are in memory, {limits.disk_mb} MiB "
+                               "each, and count toward the memory limit; nothing is left when the kernel ends."))
+        return found
+
+    def _check_a_kernel_starts(self) -> None:
+        """Start and stop one confined process, so a machine that cannot confine kernels is told now, not per student."""
+        slot = self._next_slot(self._take_uid())
+        try:
+            reply = self.request({"op": "spawn", "name": slot.root.name, "connection_file": str(slot.private / "none.json"),
+                                  "scratch": str(self.scratch), "work": str(slot.work), "private": str(slot.private),
+                                  "uid": slot.uid, "env": {}, "limits": self.limits.kernel_limits(),
+                                  "arguments": ["--check-only-no-such-option"]})
+            self.request({"op": "kill", "pid": reply["pid"]})
+        except RuntimeError as error:
+            self.close()
+            raise SandboxUnavailable(f"kernels cannot be confined on this machine: {error}") from None
+        finally:
+            slot.remove()
 
     def use_uid_block(self, index: int) -> None:
         """Give this process (a grading worker) its own block of kernel user ids."""
         self._uids = iter(range(FIRST_KERNEL_UID + index * 100_000, FIRST_KERNEL_UID + (index + 1) * 100_000))
+
+    def _take_uid(self) -> int | None:
+        if not self.root:
+            return None
+        with self._lock:
+            return next(self._uids)
+
+    @property
+    def description(self) -> str:
+        return "Bubblewrap sandbox with a fork-server, one confined kernel per notebook"
 
     def request(self, message: dict) -> dict:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -310,18 +402,32 @@ class ZygoteSandbox(Sandbox):
         return reply
 
     def new_kernel(self):
-        with self._lock:
-            uid = next(self._uids)
-        slot = self._next_slot(uid)
+        slot = self._next_slot(self._take_uid())
         manager = self._manager(slot)
         manager.provisioner = ZygoteProvisioner(kernel_id=manager.kernel_id or slot.root.name, kernel_spec=manager.kernel_spec,
                                                 parent=manager, zygote=self, slot=slot)
         return manager, slot
 
+    def stopped_because(self, manager) -> str | None:
+        provisioner = manager.provisioner
+        if isinstance(provisioner, ZygoteProvisioner) and provisioner.kernel_pid is not None:
+            try:
+                reason = self.request({"op": "poll", "pid": provisioner.kernel_pid}).get("reason")
+            except (OSError, RuntimeError):
+                reason = None
+            provisioner.stopped_because = reason or provisioner.stopped_because
+        return getattr(provisioner, "stopped_because", None)
+
+    def _remove_cgroups(self) -> None:
+        if self.cgroup_parent is not None:
+            self.cgroup_parent.remove()
+            self.cgroup_parent = None
+
     def close(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        self._remove_cgroups()
         super().close()
 
 
@@ -332,4 +438,4 @@ def open_sandbox(limits: Limits | None = None, *, enabled: bool = True) -> Sandb
     problem = bwrap_problem()
     if problem:
         raise SandboxUnavailable(problem)
-    return ZygoteSandbox(limits) if os.geteuid() == 0 else PerKernelSandbox(limits)
+    return ZygoteSandbox(limits)
