@@ -8,7 +8,6 @@ kinds of problems real classes have), grades them and writes the class report.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import shutil
@@ -24,6 +23,7 @@ from widgets import load_quiz, load_scenario
 from widgets.progress import ANSWER_KEY_FILE, PROGRESS_FILE, ProgressStore
 from widgets.rules import rules
 
+from .safe_csv import write_rows
 from .teacher import add_students, gradebook, init_course, release
 
 
@@ -113,11 +113,8 @@ def build_class(root: Path, *, students: int = 30, seed: int = 2025, problems: b
     if assignment_names:
         names = [n for n in names if n in assignment_names]
     roster = make_students(students, rng)
-    with open(root / "students.csv", "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["id", "first_name", "last_name", "email"])
-        for student in roster:
-            writer.writerow([student["id"], student["first_name"], student["last_name"], ""])
+    write_rows(root / "students.csv", ["id", "first_name", "last_name", "email"],
+               ([student["id"], student["first_name"], student["last_name"], ""] for student in roster))
     add_students(root, root / "students.csv")
     due = datetime.now(timezone.utc) - timedelta(days=1)
     notes = []

@@ -3,7 +3,10 @@
 Stock `nbgrader generate_feedback` shows students the source of hidden tests, in the cell and in
 tracebacks (nbgrader issues #917 and #1363), and renders whatever HTML a notebook produced. Here
 each hidden-test region becomes one line saying it is hidden, a failing hidden test shows only
-its assertion message (written by the teacher), and outputs and Markdown are sanitized.
+its assertion message (written by the teacher), and outputs and Markdown are sanitized. Last, each
+page nbgrader wrote is rebuilt by notalone.safe_html (no script, nothing loaded from elsewhere, a
+Content-Security-Policy), and files a browser could run that came with the submission are removed,
+so a feedback folder is safe to open from disk or to upload to an LMS.
 """
 
 from __future__ import annotations
@@ -15,14 +18,20 @@ import bleach
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 
+from .safe_html import make_file_safe
 from .teacher import nbgrader_api
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SAFE_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
              "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"]
-SAFE_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt"], "td": ["colspan"], "th": ["colspan"]}
+# An <img> keeps only its alt text: a source could be fetched from elsewhere when formgrader shows the cell.
+# (Images a notebook draws arrive as image/png outputs, which are kept.)
+SAFE_ATTRIBUTES = {"a": ["href", "title"], "img": ["alt"], "td": ["colspan"], "th": ["colspan"]}
 SAFE_PROTOCOLS = ["http", "https"]
 KEPT_MIMETYPES = ("text/plain", "image/png", "image/jpeg")
+PAGES = {".html", ".htm"}
+# Files a browser runs as a document of their own (scripts in SVG or XHTML, stylesheets in XML, ...).
+ACTIVE_FILES = {".svg", ".svgz", ".xhtml", ".xht", ".xml", ".xsl", ".xslt", ".mht", ".mhtml", ".shtml", ".js", ".mjs"}
 
 
 def sanitize(text: str) -> str:
@@ -95,6 +104,19 @@ def generate_feedback(root: Path, assignment: str, student: str | None = None) -
     result = nbgrader_api(root, overrides).generate_feedback(assignment, student_id=student, force=True)
     from .withhold import withhold_folder
 
-    for folder in sorted(Path(root, "feedback").glob(f"{student or '*'}/{assignment}")):
+    folders = sorted(Path(root, "feedback").glob(f"{student or '*'}/{assignment}"))
+    for folder in folders:
+        make_folder_safe(folder)
+    for folder in folders:
         withhold_folder(folder)  # nbgrader copies the author's files along; the page already explains every answer
     return result
+
+
+def make_folder_safe(folder: Path) -> None:
+    """Rebuild every page in `folder` with notalone.safe_html; remove links and files a browser could run."""
+    for path in sorted(Path(folder).rglob("*")):
+        suffix = path.suffix.lower()
+        if path.is_symlink() or (path.is_file() and suffix in ACTIVE_FILES):
+            path.unlink()
+        elif path.is_file() and suffix in PAGES:
+            make_file_safe(path)

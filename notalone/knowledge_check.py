@@ -9,13 +9,13 @@ copies the progress files into two folders (any file names) and runs
 
 The answer key is teacher-side: assessments/knowledge-check-key.json (never under source/,
 never released). summarize() is pure; write_html() and write_csv() render its result. The
-report is self-contained (inline CSS and SVG, no scripts, no links) and escapes every text.
+report is self-contained (inline CSS and SVG, no scripts, no links), escapes every text and is
+rebuilt by notalone.safe_html; the CSV goes through notalone.safe_csv (no cell a spreadsheet runs).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import html
 import json
 import sys
@@ -33,6 +33,10 @@ from widgets.i18n import available_languages, localize, ui
 from widgets.knowledge_check import PHASES, phase_quiz_id
 from widgets.quiz import Quiz, load_quiz
 from widgets.rules import rules
+
+from .safe_csv import write_rows
+from .safe_html import safe_page
+from .safe_text import printable, printable_lines
 
 KEY_FORMAT = "notalone-knowledge-check-key/1"
 DEFAULT_QUIZ = Path("lessons") / "knowledge-check" / "knowledge-check.quiz.yaml"
@@ -231,7 +235,8 @@ def _change(row: Row, language: str) -> str:
 
 
 def _e(text: str) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for the page: control and bidi characters shown escaped (file names), then HTML-escaped."""
+    return html.escape(printable(text), quote=True)
 
 
 def chart_svg(rows: list[Row], language: str) -> str:
@@ -286,7 +291,7 @@ def report_html(summary: Summary, language: str = "en") -> str:
     if summary.skipped:
         items = "".join(f"<li>{_e(name)}: {_e(reason)}</li>" for name, reason in summary.skipped)
         skipped = f"<h2>{t('kc_skipped')}</h2><ul class='note'>{items}</ul>"
-    return (f"<!DOCTYPE html><html lang='{_e(language)}'><head><meta charset='utf-8'>"
+    return safe_page(f"<!DOCTYPE html><html lang='{_e(language)}'><head><meta charset='utf-8'>"
             f"<title>{t('kc_report_title')}</title><style>{style}</style></head><body>"
             f"<h1>{t('kc_report_title')}</h1>"
             f"<p>{t('kc_report_intro', before=summary.before_participants, after=summary.after_participants)}</p>"
@@ -309,29 +314,21 @@ CSV_COLUMNS = ("level", "id", "skill", "text", "before_correct", "before_total",
                "after_correct", "after_total", "after_percent", "change_points")
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return f"{value:.1f}" if isinstance(value, float) else str(value)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _number(value):
+    """Percentages and points with one decimal, as written in the report."""
+    return round(value, 1) if isinstance(value, float) else value
 
 
 def write_csv(summary: Summary, path: str | Path, language: str = "en") -> Path:
-    """One row per rule/skill (level 'skill') and per question (level 'question')."""
-    path = Path(path)
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(CSV_COLUMNS)
-        for level, rows in (("skill", summary.skills), ("question", summary.questions)):
-            for row in rows:
-                text = skill_label(row.skill, language) if row.prompt is None else localize(row.prompt, language)
-                writer.writerow([_cell(v) for v in (level, row.id, row.skill, text, row.before.correct, row.before.participants,
-                                                   row.before.percent, row.after.correct, row.after.participants,
-                                                   row.after.percent, row.change)])
-    return path
+    """One row per rule/skill (level 'skill') and per question (level 'question'); no cell a spreadsheet would run."""
+    rows = []
+    for level, entries in (("skill", summary.skills), ("question", summary.questions)):
+        for row in entries:
+            text = skill_label(row.skill, language) if row.prompt is None else localize(row.prompt, language)
+            rows.append([_number(v) for v in (level, row.id, row.skill, text, row.before.correct, row.before.participants,
+                                              row.before.percent, row.after.correct, row.after.participants,
+                                              row.after.percent, row.change)])
+    return write_rows(path, CSV_COLUMNS, rows)
 
 
 # Command line -------------------------------------------------------------------------
@@ -360,7 +357,7 @@ def run(args: argparse.Namespace) -> int:
     """`notalone knowledge-check`: write the report; 1 on a problem with the quiz, the key or the folders."""
     for folder in (args.before, args.after):
         if not folder.exists():
-            print(f"notalone knowledge-check: {folder} does not exist", file=sys.stderr)
+            print(f"notalone knowledge-check: {printable(folder)} does not exist", file=sys.stderr)
             return 1
     root = None if (args.quiz and args.key) else (args.root or _course_root(Path.cwd()))
     quiz = args.quiz or root / DEFAULT_QUIZ
@@ -368,15 +365,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = summarize([args.before], [args.after], quiz, key)
     except ContentError as error:
-        print(error, file=sys.stderr)
+        print(printable_lines(error), file=sys.stderr)
         return 1
     write_html(summary, args.out, args.language)
-    print(f"wrote {args.out} ({summary.before_participants} before, {summary.after_participants} after)")
+    print(f"wrote {printable(args.out)} ({summary.before_participants} before, {summary.after_participants} after)")
     if args.csv:
         write_csv(summary, args.csv, args.language)
-        print(f"wrote {args.csv}")
+        print(f"wrote {printable(args.csv)}")
     for name, reason in summary.skipped:
-        print(f"skipped {name}: {reason}", file=sys.stderr)
+        print(f"skipped {printable(name)}: {printable(reason)}", file=sys.stderr)
     return 0
 
 

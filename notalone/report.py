@@ -3,12 +3,12 @@
 Every grade cell carries a skill tag (skill:no-secrets, skill:python, ...). The report adds up
 points per skill, shows which of the 3 Nos, the 3 Musts and the IT skills the class misses most,
 lists submissions flagged while grading, and writes an HTML page (charts drawn as inline SVG,
-nothing loaded from the network, every text escaped) and CSV files for the school's records.
+nothing loaded from the network, every text escaped, the page rebuilt by notalone.safe_html) and
+CSV files for the school's records (notalone.safe_csv: no cell a spreadsheet would run).
 """
 
 from __future__ import annotations
 
-import csv
 import html
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +25,9 @@ from widgets.rules import rules
 
 from .grader import load_outcomes
 from .item_analysis import analyse
+from .safe_csv import write_rows
+from .safe_html import safe_page
+from .safe_text import printable
 from .teacher import gradebook
 
 
@@ -54,6 +57,11 @@ def skill_kind(skill: str) -> str:
     return rules()[skill].kind if skill in rules() else "it"
 
 
+def _e(text) -> str:
+    """Text for the page: control and bidi characters shown escaped (ids and file names), then HTML-escaped."""
+    return html.escape(printable(text))
+
+
 def autograded_keys(root: Path) -> set:
     """(assignment, notebook, grade_id) of every autograded cell (not the ones graded by hand)."""
     keys = set()
@@ -66,7 +74,7 @@ def autograded_keys(root: Path) -> set:
 
 
 def items_table(root: Path, items, language: str) -> str:
-    t = lambda key: html.escape(ui(key, language))  # noqa: E731
+    t = lambda key: _e(ui(key, language))  # noqa: E731
     catalogue = cell_catalogue(root)
     rows = [f"<h2>{t('report_items')}</h2><p class='note'>{t('report_items_note')}</p>",
             f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_cell')}</th><th>{t('report_skill')}</th>"
@@ -75,9 +83,9 @@ def items_table(root: Path, items, language: str) -> str:
         skill, heading = catalogue.get((item.assignment, item.notebook, item.grade_id), ("untagged", item.grade_id))
         discrimination = "–" if item.discrimination is None else f"{item.discrimination:.2f}"
         notes = "; ".join(ui(f"report_item_{flag}", language) for flag in item.flags)
-        rows.append(f"<tr><td>{html.escape(item.assignment)}</td><td>{html.escape(heading)}</td>"
-                    f"<td>{html.escape(skill_label(skill, language))}</td><td>{_percent(item.share_right)}</td>"
-                    f"<td>{discrimination}</td><td>{'⚠ ' + html.escape(notes) if notes else ''}</td></tr>")
+        rows.append(f"<tr><td>{_e(item.assignment)}</td><td>{_e(heading)}</td>"
+                    f"<td>{_e(skill_label(skill, language))}</td><td>{_percent(item.share_right)}</td>"
+                    f"<td>{discrimination}</td><td>{'⚠ ' + _e(notes) if notes else ''}</td></tr>")
     rows.append("</table>")
     return "".join(rows)
 
@@ -157,11 +165,11 @@ def skills_chart(summary: dict, language: str) -> str:
     """A horizontal bar per skill, with its percentage written out (not colour alone)."""
     rows, bar_x, width = summary["skills"], 330, 300
     height = 28 * len(rows) + 10
-    parts = [f"<svg role='img' aria-label='{html.escape(ui('report_skills', language))}' width='{bar_x + width + 60}' "
+    parts = [f"<svg role='img' aria-label='{_e(ui('report_skills', language))}' width='{bar_x + width + 60}' "
              f"height='{height}' xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='13'>"]
     for index, skill in enumerate(rows):
         value, y = summary["skill_rate"][skill], 10 + 28 * index
-        label = html.escape(skill_label(skill, language))
+        label = _e(skill_label(skill, language))
         parts.append(f"<text x='{bar_x - 8}' y='{y + 14}' text-anchor='end'>{label}</text>")
         parts.append(f"<rect x='{bar_x}' y='{y}' width='{width}' height='18' fill='#eef0f3'/>")
         parts.append(f"<rect x='{bar_x}' y='{y}' width='{int(width * (value or 0))}' height='18' fill='{_colour(value)}'/>")
@@ -171,7 +179,7 @@ def skills_chart(summary: dict, language: str) -> str:
 
 
 def render_html(root: Path, summary: dict, outcomes: dict, language: str, items=()) -> str:
-    t = lambda key, **values: html.escape(ui(key, language, **values))  # noqa: E731
+    t = lambda key, **values: _e(ui(key, language, **values))  # noqa: E731
     catalogue = cell_catalogue(root)
     body = [f"<h1>{t('report_title')}</h1>", f"<p>{t('report_generated', when=datetime.now().strftime('%Y-%m-%d %H:%M'))}</p>"]
     if not summary["skills"]:
@@ -184,15 +192,15 @@ def render_html(root: Path, summary: dict, outcomes: dict, language: str, items=
                  f"<th>{t('report_class_rate')}</th></tr>"]
         for (assignment, notebook, grade_id), value in summary["cells"][:12]:
             skill, heading = catalogue.get((assignment, notebook, grade_id), ("untagged", grade_id))
-            body.append(f"<tr><td>{html.escape(assignment)}</td><td>{html.escape(heading)}</td>"
-                        f"<td>{html.escape(skill_label(skill, language))}</td>"
+            body.append(f"<tr><td>{_e(assignment)}</td><td>{_e(heading)}</td>"
+                        f"<td>{_e(skill_label(skill, language))}</td>"
                         f"<td style='background:{_colour(value)}33'>{_percent(value)}</td></tr>")
         body.append("</table>")
-        header = "".join(f"<th title='{html.escape(skill_label(s, language))}'>{html.escape(s)}</th>" for s in summary["skills"])
+        header = "".join(f"<th title='{_e(skill_label(s, language))}'>{_e(s)}</th>" for s in summary["skills"])
         body += [f"<h2>{t('report_students')}</h2>", f"<table><tr><th>{t('report_student')}</th>{header}</tr>"]
         for student, values in summary["students"].items():
             cells = "".join(f"<td style='background:{_colour(values[s])}33'>{_percent(values[s])}</td>" for s in summary["skills"])
-            body.append(f"<tr><td>{html.escape(student)}</td>{cells}</tr>")
+            body.append(f"<tr><td>{_e(student)}</td>{cells}</tr>")
         body.append("</table>")
         if items:
             body.append(items_table(root, items, language))
@@ -202,16 +210,15 @@ def render_html(root: Path, summary: dict, outcomes: dict, language: str, items=
     if flagged:
         body.append(f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_student')}</th><th>{t('report_reason')}</th></tr>")
         for assignment, student, flag in flagged:
-            body.append(f"<tr><td>{html.escape(assignment)}</td><td>{html.escape(student)}</td>"
-                        f"<td>{html.escape(flag['kind'])}: {html.escape(flag['reason'])}</td></tr>")
+            body.append(f"<tr><td>{_e(assignment)}</td><td>{_e(student)}</td>"
+                        f"<td>{_e(flag['kind'])}: {_e(flag['reason'])}</td></tr>")
         body.append("</table>")
     else:
         body.append(f"<p>{t('report_no_flags')}</p>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #d0d4da;padding:4px 8px;text-align:left}.note{color:#8a5a00}")
-    return (f"<!DOCTYPE html><html lang='{language}'><head><meta charset='utf-8'>"
-            f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-            f"<title>{t('report_title')}</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
+    return safe_page(f"<!DOCTYPE html><html lang='{_e(language)}'><head><meta charset='utf-8'>"
+                     f"<title>{t('report_title')}</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
 
 
 def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:
@@ -233,21 +240,15 @@ def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:
         else:
             row[0] += r.score
             row[1] += r.max_score
-    with open(out / "skills.csv", "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["student", "assignment", "skill", "skill_name", "score", "max_score", "percent", "awaiting_manual_grading"])
-        for (student, assignment, skill), (score, maximum, pending) in sorted(long_rows.items()):
-            writer.writerow([student, assignment, skill, skill_label(skill, language), score, maximum,
-                             round(100 * score / maximum, 1) if maximum else "", pending])
-    with open(out / "students.csv", "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["student", *summary["skills"]])
-        for student, values in summary["students"].items():
-            writer.writerow([student, *("" if values[s] is None else round(100 * values[s], 1) for s in summary["skills"])])
-    with open(out / "items.csv", "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["assignment", "notebook", "grade_id", "students", "share_right", "discrimination", "flags"])
-        for item in items:
-            writer.writerow([item.assignment, item.notebook, item.grade_id, item.students, round(item.share_right, 3),
-                             "" if item.discrimination is None else round(item.discrimination, 3), " ".join(item.flags)])
+    write_rows(out / "skills.csv",
+               ["student", "assignment", "skill", "skill_name", "score", "max_score", "percent", "awaiting_manual_grading"],
+               ([student, assignment, skill, skill_label(skill, language), score, maximum,
+                 round(100 * score / maximum, 1) if maximum else "", pending]
+                for (student, assignment, skill), (score, maximum, pending) in sorted(long_rows.items())))
+    write_rows(out / "students.csv", ["student", *summary["skills"]],
+               ([student, *("" if values[s] is None else round(100 * values[s], 1) for s in summary["skills"])]
+                for student, values in summary["students"].items()))
+    write_rows(out / "items.csv", ["assignment", "notebook", "grade_id", "students", "share_right", "discrimination", "flags"],
+               ([item.assignment, item.notebook, item.grade_id, item.students, round(item.share_right, 3),
+                 "" if item.discrimination is None else round(item.discrimination, 3), " ".join(item.flags)] for item in items))
     return [page, out / "skills.csv", out / "students.csv", out / "items.csv"]

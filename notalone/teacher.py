@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import io
+import os
 import re
 import shutil
 import zipfile
@@ -16,7 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .safe_text import printable
+
 PROGRESS_FILE = "notalone-progress.json"
+REVIEW_FOLDER = "collect-review"  # files that could be more than one student's, kept for the teacher to decide
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_ZIP_BYTES = 500 * 2**20
 MAX_MEMBER_BYTES = 50 * 2**20
@@ -64,9 +68,9 @@ def init_course(destination: Path, template: Path | None = None) -> list[str]:
     template = Path(template or repository_assessments())
     destination = Path(destination)
     if not (template / "nbgrader_config.py").exists() or not (template / "source").is_dir():
-        raise CourseError(f"{template}: expected nbgrader_config.py and source/ (the course's assessments/ folder)")
+        raise CourseError(f"{printable(template)}: expected nbgrader_config.py and source/ (the course's assessments/ folder)")
     if destination.exists() and any(destination.iterdir()):
-        raise CourseError(f"{destination} is not empty: choose a new folder (nothing was changed)")
+        raise CourseError(f"{printable(destination)} is not empty: choose a new folder (nothing was changed)")
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy2(template / "nbgrader_config.py", destination / "nbgrader_config.py")
     shutil.copytree(template / "source", destination / "source",
@@ -84,19 +88,21 @@ def add_students(root: Path, csv_path: Path) -> list[str]:
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise CourseError(f"{csv_path}: cannot read it as UTF-8 text ({error})") from None
+        raise CourseError(f"{printable(csv_path)}: cannot read it as UTF-8 text ({error})") from None
     rows = list(csv.DictReader(io.StringIO(text)))
     header = [h.strip().lower() for h in (next(csv.reader(io.StringIO(text)), []) or [])]
     if "id" not in header:
-        raise CourseError(f"{csv_path}:1: expected a header row with the columns id, first_name, last_name, email; found: {', '.join(header) or 'nothing'}")
+        raise CourseError(f"{printable(csv_path)}:1: expected a header row with the columns id, first_name, last_name, email; "
+                          f"found: {printable(', '.join(header)) or 'nothing'}")
     problems, students, seen = [], [], {}
     for line, row in enumerate(rows, 2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         student = row.get("id", "")
         if not STUDENT_ID.match(student):
-            problems.append(f"{csv_path}:{line}: id {student!r} is not valid: use letters, digits, '.', '_' or '-' (it names a folder)")
+            problems.append(f"{printable(csv_path)}:{line}: id {printable(repr(student))} is not valid: use letters, digits, '.', '_' "
+                            "or '-' (it names a folder)")
         elif student in seen:
-            problems.append(f"{csv_path}:{line}: id {student!r} is already on line {seen[student]}")
+            problems.append(f"{printable(csv_path)}:{line}: id {student!r} is already on line {seen[student]}")
         else:
             seen[student] = line
             students.append((student, row))
@@ -126,7 +132,8 @@ def nbgrader_api(root: Path, overrides=None):
 def release(root: Path, assignment: str, *, exchange: bool = False) -> dict:
     """nbgrader generate_assignment (and release_assignment to the exchange when asked)."""
     if assignment not in assignments(root):
-        raise CourseError(f"{root}/source: no assignment {assignment!r}; expected one of: {', '.join(assignments(root))}")
+        raise CourseError(f"{printable(root)}/source: no assignment {printable(repr(assignment))}; "
+                          f"expected one of: {printable(', '.join(assignments(root)))}")
     api = nbgrader_api(root)
     result = api.generate_assignment(assignment, force=True)
     if result.get("success"):
@@ -150,18 +157,25 @@ class CollectReport:
     late: dict = field(default_factory=dict)            # student -> seconds late
     duplicates: list = field(default_factory=list)      # (student, kept, ignored)
     unknown: list = field(default_factory=list)         # files that match no student
-    ambiguous: list = field(default_factory=list)       # (file, [students])
+    ambiguous: list = field(default_factory=list)       # (file, [students], where it is kept): collected for no one
     skipped: list = field(default_factory=list)         # (file, reason)
     missing: list = field(default_factory=list)         # students with nothing
+    review: Path | None = None                          # the folder that keeps the ambiguous files
 
     def lines(self) -> list[str]:
+        """The report for the teacher; names and ids with control or bidi characters are shown escaped."""
+        p = printable
         out = [f"collected {len(self.collected)} submission(s)"]
-        out += [f"late: {s} ({_duration(v)} after the due date)" for s, v in sorted(self.late.items())]
-        out += [f"duplicate: {s}: kept {k} (newest), ignored {i}" for s, k, i in self.duplicates]
-        out += [f"unknown student: {f} matches no student id" for f in self.unknown]
-        out += [f"ambiguous: {f} matches {', '.join(s)}" for f, s in self.ambiguous]
-        out += [f"skipped: {f}: {r}" for f, r in self.skipped]
-        out += [f"missing: {s} submitted nothing" for s in self.missing]
+        out += [f"late: {p(s)} ({_duration(v)} after the due date)" for s, v in sorted(self.late.items())]
+        out += [f"duplicate: {p(s)}: kept {p(k)} (newest), ignored {p(i)}" for s, k, i in self.duplicates]
+        out += [f"unknown student: {p(f)} matches no student id" for f in self.unknown]
+        out += [f"ambiguous: {p(f)} names more than one student ({' and '.join(map(p, s))}): collected for none of them, "
+                f"kept as {p(kept)}" for f, s, kept in self.ambiguous]
+        out += [f"skipped: {p(f)}: {p(r)}" for f, r in self.skipped]
+        out += [f"missing: {p(s)} submitted nothing" for s in self.missing]
+        if self.ambiguous:
+            out.append(f"to decide: the ambiguous files are in {p(self.review)}; when you know whose each one is, put it "
+                       "under that student's name in the download and collect again")
         return out
 
 
@@ -190,7 +204,7 @@ def _entries(source: Path) -> tuple[list[_Entry], list]:
                                       path.read_bytes, path.stat().st_size))
         return entries, skipped
     if not zipfile.is_zipfile(source):
-        raise CourseError(f"{source}: expected a folder or a .zip file of notebooks")
+        raise CourseError(f"{printable(source)}: expected a folder or a .zip file of notebooks")
     archive = zipfile.ZipFile(source)
     entries, total = [], 0
     for info in archive.infolist():
@@ -212,6 +226,20 @@ def _entries(source: Path) -> tuple[list[_Entry], list]:
     return entries, skipped
 
 
+def _keep_for_review(entry: _Entry, folder: Path) -> Path:
+    """Copy `entry` into `folder` under its own path (never over another file), with its time; returns the copy."""
+    target = folder / entry.name
+    if folder.resolve() not in target.resolve().parents:
+        target = folder / Path(entry.name).name
+    copy, number = target, 2
+    while copy.exists():
+        copy, number = target.with_name(f"{target.stem} ({number}){target.suffix}"), number + 1
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(entry.read())
+    os.utime(copy, (entry.modified.timestamp(), entry.modified.timestamp()))
+    return copy
+
+
 def _tokens(name: str) -> set[str]:
     return {token.lower() for token in re.split(r"[^A-Za-z0-9]+", name) if token}
 
@@ -220,8 +248,10 @@ def collect(root: Path, assignment: str, source: Path | None = None, *, due: dat
     """Collect submissions into submitted/<student>/<assignment>/.
 
     source None: nbgrader's exchange (a shared JupyterHub). Otherwise a folder or zip (from an
-    LMS or USB sticks): each file is matched to the student whose id appears in its path as a
-    whole word; the newest of duplicates is kept; a replaced submission is archived, not lost.
+    LMS or USB sticks): each file is matched to the student whose id appears in its path (or in
+    the name of the folder or zip itself) as a whole word; the newest of duplicates is kept; a replaced submission is archived, not lost.
+    A file whose path names more than one student (lan01/minh02_unit01.ipynb) is collected for
+    none of them: it is copied into collect-review/<assignment>-<time>/ for the teacher to decide.
     """
     root = Path(root)
     report = CollectReport()
@@ -240,21 +270,20 @@ def collect(root: Path, assignment: str, source: Path | None = None, *, due: dat
     source = Path(source)
     notebooks = sorted(p.name for p in (root / "source" / assignment).glob("*.ipynb"))
     if not notebooks:
-        raise CourseError(f"{root}/source/{assignment}: no such assignment")
+        raise CourseError(f"{printable(root)}/source/{printable(assignment)}: no such assignment")
     with gradebook(root) as gb:
         students = [s.id for s in gb.students]
         record = gb.find_assignment(assignment)
         due = due or (record.duedate.replace(tzinfo=timezone.utc) if record.duedate else None)
     by_token = {s.lower(): s for s in students}
     entries, report.skipped = _entries(source)
+    scope = source.stem if source.is_file() else source.name  # one student's own folder or zip names them too
     chosen: dict[tuple[str, str], _Entry] = {}
+    held: list[tuple[_Entry, list[str]]] = []
     for entry in entries:
-        matches = sorted({by_token[t] for t in _tokens(entry.name) if t in by_token})
+        matches = sorted({by_token[t] for t in _tokens(f"{scope}/{entry.name}") if t in by_token})
         if not matches:
             report.unknown.append(entry.name)
-            continue
-        if len(matches) > 1:
-            report.ambiguous.append((entry.name, matches))
             continue
         base = Path(entry.name).name
         if base.endswith(".ipynb"):
@@ -265,6 +294,10 @@ def collect(root: Path, assignment: str, source: Path | None = None, *, due: dat
             continue  # course files come from source/; timestamps are taken from the files
         else:
             target = base
+        if len(matches) > 1:
+            # e.g. lan01/minh02_unit01.ipynb: whoever it belongs to, it must not replace (or become) either one's work
+            held.append((entry, matches))
+            continue
         key = (matches[0], target)
         if key in chosen:
             older, newer = sorted([chosen[key], entry], key=lambda e: e.modified)
@@ -273,6 +306,10 @@ def collect(root: Path, assignment: str, source: Path | None = None, *, due: dat
         else:
             chosen[key] = entry
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    if held:
+        report.review = root / REVIEW_FOLDER / f"{assignment}-{stamp}"
+        for entry, matches in held:
+            report.ambiguous.append((entry.name, matches, _keep_for_review(entry, report.review)))
     for student in sorted({s for s, _ in chosen}):
         folder = root / "submitted" / student / assignment
         if folder.exists():

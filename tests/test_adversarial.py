@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 from nbgrader_harness import build_submission, copy_course, load_specs, nbgrader
+from page_checks import active_content, links_without_rel, markup
 
 ASSIGNMENT = "unit01-online-kidnapping"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -82,12 +83,26 @@ def rename_grade_id(notebook, folder, course):
     grade_cell(notebook, "red-flags-types").metadata.nbgrader["grade_id"] = "my-own-test"
 
 
+# Markup a student can write in a Markdown answer; none of it may run or load anything from a feedback page.
+HOSTILE_MARKDOWN = """[x](javascript:alert(1)) ![pixel](https://evil.example/pixel.png)
+
+<img src="https://evil.example/x.png"> <img src=x onerror=alert(1)> <style>@import url(https://evil.example/a.css)</style>
+<svg><script>alert(1)</script></svg> <a href="  JaVaScRiPt:alert(1)">a</a> <a href="java&#x09;script:alert(1)">b</a>
+<iframe src="https://evil.example/frame"></iframe> <meta http-equiv="refresh" content="0;url=https://evil.example">
+<div style="background:url(https://evil.example/a.png)">styled</div>"""
+
+
 def xss(notebook, folder, course):
     grade_cell(notebook, "reflection").source = ('<script>alert("x")</script><img src=x onerror="alert(1)"> '
-                                                  'Tell a trusted adult.')
+                                                  'Tell a trusted adult.\n\n' + HOSTILE_MARKDOWN)
     cell = solution_cell(notebook)
     cell.source += ("\n\nfrom IPython.display import HTML, Javascript, display\n"
-                    "display(HTML('<b>hi</b><script>alert(2)</script>'))\ndisplay(Javascript('alert(3)'))")
+                    "display(HTML('<b>hi</b><script>alert(2)</script><img src=\"https://evil.example/out.png\">'))\n"
+                    "display(Javascript('alert(3)'))")
+    # Files handed in with the notebook travel to the feedback folder: a page, and an SVG a browser would run.
+    (folder / "notes.html").write_text(f"<html><head><script>alert(4)</script></head><body>{HOSTILE_MARKDOWN}</body></html>",
+                                       encoding="utf-8")
+    (folder / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(5)"></svg>', encoding="utf-8")
 
 
 def slow_cells(notebook, folder, course):
@@ -318,15 +333,24 @@ def test_feedback_and_report_carry_no_script(graded, tmp_path):
     assert "onerror" not in rendered and "<script" not in rendered, "formgrader would render a student's script for the teacher"
     result = generate_feedback(course, ASSIGNMENT, "script-injection")
     assert result["success"], result
-    page = next((course / "feedback" / "script-injection" / ASSIGNMENT).glob("*.html")).read_text(encoding="utf-8")
+    page = (course / "feedback" / "script-injection" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
     import re
 
     assert not re.search(r"<script[^>]*>[^<]*alert", page), "a student's script reached the feedback page"
     assert "onerror=" not in page
-    assert "Tell a trusted adult." in page
+    assert "Tell a trusted adult." in page and "styled" in page, "the student's answer is still shown"
+    assert "Score:" in page and "red-flags-types" in page, "the scores and the cells are still shown"
+    assert active_content(page) == [], "the feedback page runs or loads something"
+    assert links_without_rel(page) == []
+    assert set(re.findall(r'([\w-]+)="[^"]*evil\.example', markup(page))) <= {"href"}, "only as a link the reader may follow"
+    assert "cdnjs" not in page and "mathjax" not in markup(page).lower()
+    folder = course / "feedback" / "script-injection" / ASSIGNMENT
+    assert active_content((folder / "notes.html").read_text(encoding="utf-8")) == [], "a page handed in is made safe too"
+    assert not (folder / "drawing.svg").exists(), "an SVG handed in could run a script when opened"
     paths = write_report(course, tmp_path / "report")
     report = paths[0].read_text(encoding="utf-8")
     assert "<script" not in report.lower() and "onerror" not in report
+    assert active_content(report) == []
 
 
 def test_feedback_never_shows_hidden_test_source(graded):

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from notalone.cli import main
-from notalone.teacher import CourseError, add_students, collect, init_course
+from notalone.safe_text import printable
+from notalone.teacher import REVIEW_FOLDER, CourseError, add_students, collect, gradebook, init_course
 
 from nbgrader_harness import build_submission, load_specs
+from test_safe_text import HOSTILE_FILE, HOSTILE_ID, RAW
 
 ASSIGNMENT = "unit01-online-kidnapping"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -106,6 +108,101 @@ def test_collect_from_a_zip_skips_unsafe_entries_and_keeps_replaced_work(course,
     assert archived and (archived[0] / "old.txt").read_text() == "earlier"
 
 
+@pytest.fixture(scope="module")
+def class_list_only(tmp_path_factory):
+    """A course with its class list (lan01, minh02, an03) and nothing collected yet."""
+    root = tmp_path_factory.mktemp("class-list") / "course"
+    init_course(root)
+    add_students(root, write_csv(root.parent / "class.csv", [["id"], ["lan01"], ["minh02"], ["an03"]]))
+    return root
+
+
+@pytest.fixture
+def fresh_course(class_list_only, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(class_list_only, root)
+    return root
+
+
+OLDER, NEWER = 1_600_000_000, 1_700_000_000
+
+
+def hand_in(path: Path, text: str, when: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (when, when))
+    return path
+
+
+def test_a_newer_file_named_after_another_student_never_replaces_their_work(fresh_course, tmp_path):
+    """In lan01's folder, a newer notebook named after minh02: it is kept aside; minh02's real, older one is collected."""
+    download = tmp_path / "lms"
+    hand_in(download / "minh02" / f"minh02_{NOTEBOOK}", "minh's real work", OLDER)
+    hand_in(download / "lan01" / f"lan01_{NOTEBOOK}", "lan's work", OLDER)
+    hand_in(download / "lan01" / f"minh02_{NOTEBOOK}", "written by lan", NEWER)
+    report = collect(fresh_course, ASSIGNMENT, download)
+    submitted = fresh_course / "submitted"
+    assert (submitted / "minh02" / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8") == "minh's real work"
+    assert (submitted / "lan01" / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8") == "lan's work"
+    assert report.duplicates == [] and sorted(report.collected) == ["lan01", "minh02"]
+    [(name, students, kept)] = report.ambiguous
+    assert (name, students) == (f"lan01/minh02_{NOTEBOOK}", ["lan01", "minh02"])
+    assert kept.read_text(encoding="utf-8") == "written by lan" and kept.stat().st_mtime == NEWER
+    assert report.review in kept.parents and (fresh_course / REVIEW_FOLDER) in kept.parents
+    assert (download / "lan01" / f"minh02_{NOTEBOOK}").exists(), "the download is left as it was"
+
+
+def test_a_later_download_holding_only_the_other_file_leaves_the_collected_work(fresh_course, tmp_path):
+    hand_in(tmp_path / "first" / "minh02" / NOTEBOOK, "minh's real work", OLDER)
+    assert collect(fresh_course, ASSIGNMENT, tmp_path / "first").collected == {"minh02": [NOTEBOOK]}
+    archive = tmp_path / "lan01.zip"  # one student's own zip names them, as their folder would
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"minh02_{NOTEBOOK}", "written by lan")
+        zf.writestr(f"sub/minh02_{NOTEBOOK}", "also by lan")
+    report = collect(fresh_course, ASSIGNMENT, archive)
+    assert report.collected == {} and [(n, s) for n, s, _ in report.ambiguous] == [
+        (f"minh02_{NOTEBOOK}", ["lan01", "minh02"]), (f"sub/minh02_{NOTEBOOK}", ["lan01", "minh02"])]
+    assert (fresh_course / "submitted" / "minh02" / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8") == "minh's real work"
+    assert not list((fresh_course / "submitted" / "minh02").glob(f"{ASSIGNMENT}.replaced-*")), "nothing was archived away"
+    assert sorted(kept.read_text(encoding="utf-8") for _, _, kept in report.ambiguous) == ["also by lan", "written by lan"]
+
+
+def test_ambiguous_files_with_the_same_name_are_all_kept(fresh_course, tmp_path):
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a duplicate name in the zip, on purpose
+            zf.writestr(f"lan01/minh02_{NOTEBOOK}", "first")
+            zf.writestr(f"lan01/minh02_{NOTEBOOK}", "second")
+    report = collect(fresh_course, ASSIGNMENT, archive)
+    kept = [path for _, _, path in report.ambiguous]
+    assert len(set(kept)) == 2 and sorted(p.read_text(encoding="utf-8") for p in kept) == ["first", "second"]
+
+
+def test_collect_tells_the_teacher_both_students_and_where_the_file_is(fresh_course, tmp_path, capsys):
+    with gradebook(fresh_course) as gb:
+        gb.update_or_create_student(HOSTILE_ID)  # an id nbgrader took from a folder name, not from our class list
+    download = tmp_path / "lms"
+    hand_in(download / "minh02" / NOTEBOOK, "minh's real work", OLDER)
+    hand_in(download / "lan01" / f"minh02_{NOTEBOOK}", "written by lan", NEWER)
+    hand_in(download / HOSTILE_FILE, "{}", OLDER)
+    hand_in(download / "an03" / NOTEBOOK, "an's first try", OLDER)
+    hand_in(download / "an03" / f"\u202egpj.{NOTEBOOK}", "an's work", NEWER)
+    assert main(["collect", ASSIGNMENT, "--course", str(fresh_course), "--from", str(download)]) == 0
+    out = capsys.readouterr().out
+    assert not RAW.search(out.replace("\n", "")), out
+    ambiguous = next(line for line in out.splitlines() if line.startswith("ambiguous:"))
+    assert f"lan01/minh02_{NOTEBOOK}" in ambiguous and "lan01 and minh02" in ambiguous
+    assert str(fresh_course / REVIEW_FOLDER / f"{ASSIGNMENT}-") in ambiguous and "collected for none of them" in ambiguous
+    assert f"to decide: the ambiguous files are in {fresh_course / REVIEW_FOLDER}" in out
+    assert f"unknown student: {printable(HOSTILE_FILE)} matches no student id" in out
+    assert f"missing: {printable(HOSTILE_ID)} submitted nothing" in out
+    assert f"duplicate: an03: kept an03/\\u202egpj.{NOTEBOOK} (newest)" in out
+    assert "collected 2 submission(s)" in out
+
+
 def test_collect_from_the_exchange(tmp_path):
     """Release to a JupyterHub-style exchange, a student fetches and submits, the teacher collects."""
     root = tmp_path / "course"
@@ -162,19 +259,13 @@ def test_grading_refuses_without_a_sandbox_and_says_why(course, monkeypatch, cap
     assert "refusing to grade without a sandbox" in err and "bubblewrap" in err.lower() and "--no-sandbox" in err
 
 
-def test_the_other_kernel_launchers_grade_the_same(course):
-    """--no-sandbox (the teacher opted out) and the per-kernel sandbox used by non-root teachers."""
+def test_grading_without_the_sandbox_gives_the_same_scores(course):
+    """--no-sandbox (the teacher opted out) and the sandbox (tested from a normal account in test_isolation)."""
     import notalone.grader as grader
-    from notalone.sandbox import PerKernelSandbox
 
     outcomes = grader.grade(course, ASSIGNMENT, students=["lan01"], sandbox=False)
     assert outcomes[0].graded and not outcomes[0].flags
-    original = grader.open_sandbox
-    grader.open_sandbox = lambda limits, enabled=True: PerKernelSandbox(limits)
-    try:
-        outcomes = grader.grade(course, ASSIGNMENT, students=["minh02"])
-    finally:
-        grader.open_sandbox = original
+    outcomes = grader.grade(course, ASSIGNMENT, students=["minh02"])
     assert outcomes[0].graded and not outcomes[0].flags
     from nbgrader.api import Gradebook
 
