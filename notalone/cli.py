@@ -11,6 +11,7 @@ from widgets import ContentError
 
 from .course import check_course, format_problems, navigation_markdown
 from .notebooks import clean, hygiene_problems, read_notebook
+from .safe_text import printable, printable_lines
 from .scaffold import ScaffoldError, new_lesson, new_scenario
 from widgets.i18n import available_languages
 
@@ -35,7 +36,7 @@ def cmd_check(args) -> int:
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     if problems:
-        print(format_problems(errors + warnings))
+        print(printable_lines(format_problems(errors + warnings)))
         print(f"\n{len(errors)} error(s), {len(warnings)} warning(s).", file=sys.stderr)
     if errors or (warnings and args.strict):
         return 1
@@ -48,7 +49,7 @@ def cmd_nav(args) -> int:
     try:
         text = navigation_markdown(root)
     except ContentError as error:
-        print(error, file=sys.stderr)
+        print(printable_lines(error), file=sys.stderr)
         return 1
     (root / "lessons" / "README.md").write_text(text, encoding="utf-8")
     print("wrote lessons/README.md")
@@ -59,11 +60,11 @@ def cmd_clean(args) -> int:
     for path in args.notebooks:
         notebook, problems = read_notebook(path)
         if notebook is None:
-            print(format_problems(problems), file=sys.stderr)
+            print(printable_lines(format_problems(problems)), file=sys.stderr)
             return 1
         if hygiene_problems(path, notebook):
             path.write_text(json.dumps(clean(notebook), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            print(f"cleaned {path}")
+            print(f"cleaned {printable(path)}")
     return 0
 
 
@@ -76,10 +77,10 @@ def cmd_new(args) -> int:
         else:
             created = [new_scenario(root, args.unit, args.name, title)]
     except ScaffoldError as error:
-        print(f"notalone new {args.kind}: {error}", file=sys.stderr)
+        print(f"notalone new {args.kind}: {printable_lines(error)}", file=sys.stderr)
         return 1
     for path in created:
-        print(f"wrote {path.relative_to(root)}")
+        print(f"wrote {printable(path.relative_to(root))}")
     print("Next: replace the TODO texts, then run `notalone check` (it lists what is left).")
     return 0
 
@@ -87,7 +88,7 @@ def cmd_new(args) -> int:
 def _course(args) -> Path:
     root = (args.course or Path.cwd()).resolve()
     if not (root / "nbgrader_config.py").exists():
-        raise SystemExit(f"notalone: {root} is not a course folder (no nbgrader_config.py); "
+        raise SystemExit(f"notalone: {printable(root)} is not a course folder (no nbgrader_config.py); "
                          "create one with `notalone course init DIR` or pass --course DIR")
     return root
 
@@ -98,10 +99,10 @@ def cmd_course_init(args) -> int:
     try:
         names = init_course(args.folder, args.template)
     except CourseError as error:
-        print(f"notalone course init: {error}", file=sys.stderr)
+        print(f"notalone course init: {printable_lines(error)}", file=sys.stderr)
         return 1
-    print(f"Course ready in {args.folder} with {len(names)} assignment(s): {', '.join(names)}")
-    print("Next: notalone students add students.csv --course", args.folder)
+    print(f"Course ready in {printable(args.folder)} with {len(names)} assignment(s): {printable(', '.join(names))}")
+    print("Next: notalone students add students.csv --course", printable(args.folder))
     return 0
 
 
@@ -111,7 +112,7 @@ def cmd_students_add(args) -> int:
     try:
         added = add_students(_course(args), args.csv)
     except CourseError as error:
-        print(f"notalone students add: {error}", file=sys.stderr)
+        print(f"notalone students add: {printable_lines(error)}", file=sys.stderr)
         return 1
     print(f"{len(added)} student(s) added or updated.")
     return 0
@@ -123,10 +124,10 @@ def cmd_release(args) -> int:
     try:
         release(_course(args), args.assignment, exchange=args.exchange)
     except CourseError as error:
-        print(f"notalone release: {error}", file=sys.stderr)
+        print(f"notalone release: {printable_lines(error)}", file=sys.stderr)
         return 1
-    where = "the exchange" if args.exchange else f"release/{args.assignment}/"
-    print(f"Released {args.assignment} to {where} (no solutions, hidden tests or answer key).")
+    where = "the exchange" if args.exchange else f"release/{printable(args.assignment)}/"
+    print(f"Released {printable(args.assignment)} to {where} (no solutions, hidden tests or answer key).")
     return 0
 
 
@@ -142,7 +143,7 @@ def cmd_collect(args) -> int:
     try:
         report = collect(_course(args), args.assignment, None if args.exchange else args.source, due=due)
     except CourseError as error:
-        print(f"notalone collect: {error}", file=sys.stderr)
+        print(f"notalone collect: {printable_lines(error)}", file=sys.stderr)
         return 1
     print("\n".join(report.lines()))
     return 0
@@ -152,35 +153,52 @@ def _limits(args):
     from .sandbox import Limits
 
     return Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
-                  processes=args.max_processes, output_kb=args.max_output_kb)
+                  processes=args.max_processes, output_kb=args.max_output_kb, cpu_seconds=args.cpu_seconds,
+                  disk_mb=args.disk_mb)
+
+
+def _progress():
+    """The grader's progress line, with the student's id (a folder name) shown printable."""
+    from dataclasses import replace
+
+    from .grader import progress_bar
+
+    show = progress_bar()
+    return lambda done, total, outcome: show(done, total, replace(outcome, student=printable(outcome.student)))
 
 
 def cmd_grade(args) -> int:
-    from .grader import grade, progress_bar
+    from .grader import grade_assignments
     from .sandbox import SandboxUnavailable
     from .scoring import AuthoringError
     from .teacher import assignments
 
     root = _course(args)
-    names = assignments(root) if args.assignment == "all" else [args.assignment]
-    flagged = failed = 0
-    for name in names:
-        try:
-            outcomes = grade(root, name, students=args.student or None, workers=args.workers, sandbox=not args.no_sandbox,
-                             limits=_limits(args), progress=progress_bar())
-        except SandboxUnavailable as error:
-            print(f"notalone grade: refusing to grade without a sandbox.\n{error}", file=sys.stderr)
-            return 2
-        except AuthoringError as error:
-            print(f"notalone grade: {name} cannot be graded outside the students' notebooks yet; nobody was graded.\n"
-                  f"{error}\n(`notalone check` lists every such problem.)", file=sys.stderr)
-            return 2
+    names = assignments(root) if args.assignment == ["all"] else args.assignment
+
+    def announce(mechanisms) -> None:
+        print("notalone grade: protections on this machine:", file=sys.stderr)
+        for mechanism in mechanisms:
+            print("  " + printable(mechanism.line()), file=sys.stderr)
+
+    try:
+        graded = grade_assignments(root, names, students=args.student or None, workers=args.workers,
+                                   sandbox=not args.no_sandbox, limits=_limits(args), progress=_progress(), announce=announce)
+    except SandboxUnavailable as error:
+        print(f"notalone grade: refusing to grade without a sandbox.\n{printable_lines(error)}", file=sys.stderr)
+        return 2
+    except AuthoringError as error:
+        print(f"notalone grade: an assignment cannot be graded outside the students' notebooks yet; nobody was graded.\n"
+              f"{printable_lines(error)}\n(`notalone check` lists every such problem.)", file=sys.stderr)
+        return 2
+    failed = 0
+    for name, outcomes in graded.items():
         for outcome in outcomes:
             for flag in outcome.flags:
-                print(f"{name}: {outcome.student}: {flag.kind}: {flag.reason}")
-        flagged += sum(bool(o.flags) for o in outcomes)
+                print(f"{printable(name)}: {printable(outcome.student)}: {printable(flag.kind)}: {printable(flag.reason)}")
         failed += sum(not o.graded for o in outcomes)
-        print(f"{name}: graded {sum(o.graded for o in outcomes)} of {len(outcomes)} submission(s); {flagged} flagged.")
+        print(f"{printable(name)}: graded {sum(o.graded for o in outcomes)} of {len(outcomes)} submission(s); "
+              f"{sum(bool(o.flags) for o in outcomes)} flagged.")
     return 1 if failed else 0
 
 
@@ -189,9 +207,9 @@ def cmd_feedback(args) -> int:
 
     result = generate_feedback(_course(args), args.assignment, args.student)
     if not result.get("success"):
-        print(result.get("error") or result.get("log"), file=sys.stderr)
+        print(printable_lines(result.get("error") or result.get("log")), file=sys.stderr)
         return 1
-    print(f"Feedback written to feedback/*/{args.assignment}/ (hidden tests and active content removed).")
+    print(f"Feedback written to feedback/*/{printable(args.assignment)}/ (hidden tests and active content removed).")
     return 0
 
 
@@ -200,13 +218,13 @@ def cmd_report(args) -> int:
 
     paths = write_report(_course(args), args.out, args.language)
     for path in paths:
-        print(f"wrote {path}")
+        print(f"wrote {printable(path)}")
     return 0
 
 
 def cmd_demo(args) -> int:
     from .demo import build_class
-    from .grader import grade, progress_bar
+    from .grader import grade
     from .report import write_report
     from .sandbox import SandboxUnavailable
     from .teacher import CourseError
@@ -214,20 +232,21 @@ def cmd_demo(args) -> int:
     try:
         built = build_class(args.folder, students=args.students)
     except CourseError as error:
-        print(f"notalone demo: {error}", file=sys.stderr)
+        print(f"notalone demo: {printable_lines(error)}", file=sys.stderr)
         return 1
     print(f"Demo class: {len(built['students'])} made-up students, assignments: {', '.join(built['assignments'])}")
     for note in built["notes"]:
-        print(f"  - {note}")
+        print(f"  - {printable(note)}")
     for name in built["assignments"]:
         try:
-            grade(args.folder, name, sandbox=not args.no_sandbox, progress=progress_bar())
+            grade(args.folder, name, sandbox=not args.no_sandbox, progress=_progress())
         except SandboxUnavailable as error:
-            print(f"notalone demo: refusing to grade without a sandbox.\n{error}", file=sys.stderr)
+            print(f"notalone demo: refusing to grade without a sandbox.\n{printable_lines(error)}", file=sys.stderr)
             return 2
     for path in write_report(args.folder, Path(args.folder) / "report", args.language):
-        print(f"wrote {path}")
-    print(f"Open {Path(args.folder) / 'report' / 'report.html'} in a browser; `nbgrader formgrader` in {args.folder} for manual grading.")
+        print(f"wrote {printable(path)}")
+    print(f"Open {printable(Path(args.folder) / 'report' / 'report.html')} in a browser; `nbgrader formgrader` in "
+          f"{printable(args.folder)} for manual grading.")
     return 0
 
 
@@ -293,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr = commands.add_parser("grade", parents=[course_parent], help="autograde a whole class in parallel, each notebook sandboxed",
                              description="Autograde into nbgrader's gradebook: parallel, one fresh sandboxed kernel per notebook, "
                                          "with limits; problems are flagged, never fatal.")
-    gr.add_argument("assignment", help="an assignment id, or 'all'")
+    gr.add_argument("assignment", nargs="+", help="one or more assignment ids, or 'all' (one sandbox for all of them)")
     gr.add_argument("--student", action="append", help="grade only this student (repeatable)")
     gr.add_argument("--workers", type=int, help="notebooks graded at once (default: number of CPU cores)")
     gr.add_argument("--no-sandbox", action="store_true", help="grade without isolation: student code runs as you (not recommended)")
@@ -302,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel in MiB (default 2048)")
     gr.add_argument("--max-processes", type=int, default=64, help="processes per kernel (default 64)")
     gr.add_argument("--max-output-kb", type=int, default=2048, help="output per notebook in KiB, all types (default 2048)")
+    gr.add_argument("--cpu-seconds", type=int, default=300, help="CPU time per kernel, all its processes (default 300)")
+    gr.add_argument("--disk-mb", type=int, default=256,
+                    help="size of each kernel's in-memory working folder, /tmp and /dev/shm in MiB (default 256)")
     gr.set_defaults(run=cmd_grade)
 
     fb = commands.add_parser("feedback", parents=[course_parent], help="feedback pages without hidden tests or active content",

@@ -13,10 +13,10 @@ Grading goes through nbgrader's own Autograde converter and gradebook, so formgr
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import multiprocessing
 import os
-import queue
 import shutil
 import sys
 import threading
@@ -27,12 +27,15 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, Execute,
                                     IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 
 from . import scoring
 from .feedback import SafeOutputs, without_hidden_tests
+from .safe_text import printable
 from .sandbox import Limits, Sandbox, open_sandbox
 from .withhold import KEYED_FILES, withhold_folder
 
@@ -66,12 +69,40 @@ class Outcome:
     seconds: float
     flags: list[Flag] = field(default_factory=list)
     log: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by phase (see PHASES)
 
 
 # Set in each worker process: the sandbox that makes kernels and the flags of the current submission.
 _SANDBOX: Sandbox | None = None
 _FLAGS: list[Flag] = []
 _COURSE_ROOT: Path | None = None
+
+
+# Where the time of the current submission went (seconds by phase), for `bench/autograde.py --profile`.
+_TIMINGS: dict[str, float] = {}
+PHASES = ("staging and checks", "kernel start and stop", "student's cells", "tests", "nbgrader")
+
+
+class _Timer:
+    def __init__(self, phase: str):
+        self.phase = phase
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc):
+        _TIMINGS[self.phase] = _TIMINGS.get(self.phase, 0.0) + time.perf_counter() - self.started
+
+
+def _timed(phase: str):
+    """Count a method's time under `phase`."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            with _Timer(phase):
+                return method(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _flag(kind: str, reason: str, resources: dict | None = None) -> None:
@@ -89,6 +120,7 @@ class RepairStructure(NbGraderPreprocessor):
     """Put back what a student changed in the structure: deleted, duplicated, converted or re-labelled
     test cells and edited nbgrader metadata. Each repair is flagged; the student's answers are kept."""
 
+    @_timed("staging and checks")
     def preprocess(self, nb, resources):
         assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
         source = nbformat.read(reference_notebook(_COURSE_ROOT, assignment, notebook), as_version=4)
@@ -157,6 +189,17 @@ def _model_answer_widgets(assignment: str, notebook: str) -> frozenset[str]:
     return scoring.model_answer_widgets(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
 
 
+def _key(path: Path) -> scoring.Key:
+    """The author's key for a chat or quiz (read once per worker while the file is unchanged)."""
+    stamp = (path, path.stat().st_mtime_ns)
+    if stamp not in _KEYS:
+        _KEYS[stamp] = scoring.load_key(path)
+    return _KEYS[stamp]
+
+
+_KEYS: dict[tuple, scoring.Key] = {}
+
+
 def _grade_id(cell) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader")
     return meta.get("grade_id") if isinstance(meta, dict) else None
@@ -166,6 +209,7 @@ class PlanExternalScores(NbGraderPreprocessor):
     """Before the kernel starts: read the submission's saved choices, and give the kernel only what it may run
     (decision and quiz cells become comments; code checks lose their expected values)."""
 
+    @_timed("staging and checks")
     def preprocess(self, nb, resources):
         assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
         plans = _plans(assignment, notebook)
@@ -188,6 +232,7 @@ class DecideExternalScores(NbGraderPreprocessor):
     """After the kernel ran: every planned cell's outputs become the grader's verdict, from the key and
     plain data only. Whatever the kernel printed or displayed in those cells is dropped."""
 
+    @_timed("staging and checks")
     def preprocess(self, nb, resources):
         state = resources.get("notalone")
         if not state:
@@ -204,7 +249,7 @@ class DecideExternalScores(NbGraderPreprocessor):
                 passed, lines = scoring.checks_verdict(plan, scoring.outcomes_of(cell), source_folder)
             else:
                 if plan.content not in keys:
-                    keys[plan.content] = scoring.load_key(source_folder / plan.content)
+                    keys[plan.content] = _key(source_folder / plan.content)
                 decide = scoring.decision_verdict if plan.kind == "decision" else scoring.answer_verdict
                 passed, lines = decide(keys[plan.content], plan.item, state["progress"], state["progress_problem"])
             cell.outputs = scoring.verdict_outputs(passed, lines)
@@ -218,6 +263,7 @@ class SandboxedExecute(Execute):
     widget messages), and the saved notebook is held to it too."""
 
     store_widget_state = False
+    shutdown_kernel = "immediate"  # the kernel's work is done; its namespaces end with it
 
     def preprocess(self, nb, resources, km=None):
         manager, slot = _SANDBOX.new_kernel()
@@ -253,14 +299,28 @@ class SandboxedExecute(Execute):
                 return nb, resources
         finally:
             watchdog.cancel()
-            try:
-                _run(manager.shutdown_kernel(now=True))
-            except Exception:  # noqa: BLE001
-                pass
-            slot.remove()
+            with _Timer("kernel start and stop"):
+                try:
+                    _run(manager.shutdown_kernel(now=True))
+                except Exception:  # noqa: BLE001
+                    pass
+                slot.remove()
             if self._over_output:
                 _flag("limit", f"output limit ({limits.output_kb} KiB across all outputs): the rest was dropped", resources)
             _hold_saved_size(nb, limits, resources)
+
+    async def async_start_new_kernel(self, **kwargs):
+        with _Timer("kernel start and stop"):
+            return await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        with _Timer("kernel start and stop"):
+            return await super().async_start_new_kernel_client()
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        with _Timer("tests" if meta.get("grade") and not meta.get("solution") else "student's cells"):
+            return super().preprocess_cell(cell, resources, index)
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self._timed_out.append(cell)
@@ -372,6 +432,40 @@ class FairSaveAutoGrades(SaveAutoGrades):
             cell.outputs = outputs
 
 
+class _CachedSchemaCheck(BaseMetadataValidator):
+    """nbgrader's metadata check with its JSON schema compiled once, instead of checked again for every cell."""
+
+    _validators: dict = {}
+
+    def validate_cell(self, cell) -> None:
+        if "nbgrader" not in cell.metadata:
+            return
+        version = cell.metadata["nbgrader"].get("schema_version", 0)
+        if version != self.schema_version:
+            return super().validate_cell(cell)  # nbgrader's own message for an old or new schema
+        if self.schema_version not in self._validators:
+            import jsonschema
+
+            self._validators[self.schema_version] = jsonschema.validators.validator_for(self.schema)(self.schema)
+        self._validators[self.schema_version].validate(cell.metadata["nbgrader"])
+
+
+class _PromptMetadataValidator(MetadataValidator, _CachedSchemaCheck):
+    pass
+
+
+class PromptCheckCellMetadata(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata, with the same checks and errors, a tenth of the cost per notebook."""
+
+    def preprocess(self, nb, resources):
+        try:
+            _PromptMetadataValidator().validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.") from None
+        return nb, resources
+
+
 def grading_config(root: Path):
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
@@ -380,11 +474,11 @@ def grading_config(root: Path):
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.submitted_directory = str(STAGING)
     config.Autograde.sanitize_preprocessors = [ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec,
-                                               OverwriteCells, CheckCellMetadata]
+                                               OverwriteCells, PromptCheckCellMetadata]
     # SafeOutputs: what formgrader shows the teacher carries no script either.
     config.Autograde.autograde_preprocessors = [PlanExternalScores, SandboxedExecute, DecideExternalScores, SafeOutputs,
                                                 IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                                FairSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+                                                FairSaveAutoGrades, AssignLatePenalties, PromptCheckCellMetadata]
     return config
 
 
@@ -403,47 +497,47 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
     for path in sorted(submitted.rglob("*")):
         relative = path.relative_to(submitted)
         if path.is_symlink():
-            flags.append(Flag("invalid", f"{relative} is a link, not a file: ignored"))
+            flags.append(Flag("invalid", f"{printable(relative)} is a link, not a file: ignored"))
             continue
         if path.is_dir() or any(part in {".ipynb_checkpoints", "__pycache__"} for part in relative.parts):
             continue
         if any(relative.match(pattern) for pattern in KEYED_FILES):
             continue  # the course's own chat and quiz files are used (nbgrader copies them from source/), never these
         if could_shadow_code(relative):
-            flags.append(Flag("invalid", f"{_printable(relative)} could replace code that grading runs (a module, "
+            flags.append(Flag("invalid", f"{printable(relative)} could replace code that grading runs (a module, "
                                          "package, path file or hidden folder): not copied"))
             continue
         size_mb = path.stat().st_size / 2**20
         if path.suffix == ".ipynb" and len(relative.parts) == 1:
             if size_mb > MAX_NOTEBOOK_MB:
-                flags.append(Flag("invalid", f"{relative} is {size_mb:.0f} MB (limit {MAX_NOTEBOOK_MB} MB): not graded", relative.stem))
+                flags.append(Flag("invalid", f"{printable(relative)} is {size_mb:.0f} MB (limit {MAX_NOTEBOOK_MB} MB): not graded", relative.stem))
                 continue
             try:
                 notebook = nbformat.read(path, as_version=4)
                 nbformat.validate(notebook)
             except Exception as error:  # noqa: BLE001 - any unreadable notebook is reported, not fatal
-                flags.append(Flag("invalid", f"{relative} is not a valid notebook ({type(error).__name__}: "
-                                             f"{str(error).splitlines()[0][:200]}): not graded", relative.stem))
+                flags.append(Flag("invalid", f"{printable(relative)} is not a valid notebook ({type(error).__name__}: "
+                                             f"{printable(str(error).splitlines()[0][:200])}): not graded", relative.stem))
                 continue
             present[path.name] = path
             continue
         if size_mb > MAX_FILE_MB:
-            flags.append(Flag("invalid", f"{relative} is {size_mb:.0f} MB (limit {MAX_FILE_MB} MB): ignored"))
+            flags.append(Flag("invalid", f"{printable(relative)} is {size_mb:.0f} MB (limit {MAX_FILE_MB} MB): ignored"))
             continue
         (staged / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _copy_plain(path, staged / relative)
     missing = [name for name in expected if name not in present]
     unexpected = [name for name in present if name not in expected]
     if len(missing) == 1 and len(unexpected) == 1:
-        flags.append(Flag("repaired", f"{unexpected[0]} was graded as {missing[0]} (wrong file name)", missing[0][:-6]))
+        flags.append(Flag("repaired", f"{printable(unexpected[0])} was graded as {printable(missing[0])} (wrong file name)", missing[0][:-6]))
         present[missing[0]] = present.pop(unexpected[0])
     else:
         for name in unexpected:
-            flags.append(Flag("invalid", f"{name} is not part of this assignment: ignored"))
+            flags.append(Flag("invalid", f"{printable(name)} is not part of this assignment: ignored"))
             present.pop(name)
         for name in missing:
             if not any(f.notebook == name[:-6] for f in flags):
-                flags.append(Flag("invalid", f"{name} is missing from the submission", name[:-6]))
+                flags.append(Flag("invalid", f"{printable(name)} is missing from the submission", name[:-6]))
     for name, path in present.items():
         _copy_plain(path, staged / name)
     return flags
@@ -456,11 +550,6 @@ def _copy_plain(source: Path, destination: Path) -> None:
     os.chmod(destination, 0o600)
     stat = source.stat()
     os.utime(destination, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-
-
-def _printable(path: Path | str) -> str:
-    """A file name safe to show in a terminal: control characters escaped."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(path))
 
 
 def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
@@ -479,22 +568,28 @@ def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
         results.put(("started", index, student))
         started, log = time.time(), ""
         _FLAGS.clear()
+        _TIMINGS.clear()
         try:
-            _FLAGS.extend(stage_submission(_COURSE_ROOT, assignment, student))
+            with _Timer("staging and checks"):
+                _FLAGS.extend(stage_submission(_COURSE_ROOT, assignment, student))
+            before = sum(_TIMINGS.values())
+            converting = time.perf_counter()
             result = api.autograde(assignment, student, force=True, create=True)
+            _TIMINGS["nbgrader"] = time.perf_counter() - converting - (sum(_TIMINGS.values()) - before)
             graded, log = bool(result.get("success")), result.get("log", "") + result.get("error", "")
             if not graded:
                 _FLAGS.append(Flag("error", "nbgrader could not grade this submission: " + _last_error_line(log)))
         except Exception:  # noqa: BLE001 - one bad submission never stops the batch
             graded, log = False, traceback.format_exc()
             _FLAGS.append(Flag("error", "grading failed: " + _last_error_line(log)))
-        results.put(Outcome(student, assignment, graded, round(time.time() - started, 3), list(_FLAGS), log))
+        results.put(Outcome(student, assignment, graded, round(time.time() - started, 3), list(_FLAGS), log,
+                            {phase: round(seconds, 4) for phase, seconds in _TIMINGS.items()}))
 
 
 def _last_error_line(log: str) -> str:
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     errors = [line for line in lines if "Error" in line or "error" in line]
-    return (errors or lines or ["unknown error"])[-1][:300]
+    return printable((errors or lines or ["unknown error"])[-1][:300])
 
 
 _SHARED_SANDBOX: Sandbox | None = None
@@ -508,81 +603,111 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
 def grade(root: Path, assignment: str, *, students: list[str] | None = None, workers: int | None = None,
           sandbox: bool = True, limits: Limits | None = None, progress=None, announce=None) -> list[Outcome]:
     """Autograde every submission of `assignment` into nbgrader's gradebook. Returns one Outcome per student."""
+    return grade_assignments(root, [assignment], students=students, workers=workers, sandbox=sandbox, limits=limits,
+                             progress=progress, announce=announce)[assignment]
+
+
+def grade_assignments(root: Path, assignments: list[str], *, students: list[str] | None = None, workers: int | None = None,
+                      sandbox: bool = True, limits: Limits | None = None, progress=None,
+                      announce=None) -> dict[str, list[Outcome]]:
+    """Autograde several assignments with one sandbox (started once). Every assignment's plans are checked
+    before anyone is graded. `progress(done, total, outcome)` is called per student, `announce(mechanisms)` once."""
     global _SHARED_SANDBOX
+    from nbgrader.apps import NbGraderAPI  # noqa: F401 - imported once here, before the workers fork
+
     from .teacher import ensure_scripts_on_path
 
     ensure_scripts_on_path()
     root = Path(root).resolve()
-    students = students if students is not None else submitted_students(root, assignment)
-    if not students:
-        return []
-    _check_plans(root, assignment)
+    classes = {a: students if students is not None else submitted_students(root, a) for a in assignments}
+    results: dict[str, list[Outcome]] = {a: [] for a in assignments}
+    if not any(classes.values()):
+        return results
     config = grading_config(root)
     cell_seconds = config.Execute.get("timeout") if "Execute" in config and "timeout" in config.Execute else None
     limits = limits or Limits(cell_seconds=int(cell_seconds or Limits.cell_seconds))
-    workers = max(1, min(workers or (os.cpu_count() or 2), len(students)))
-    notebooks = max(1, len(list((root / "source" / assignment).glob("*.ipynb"))))
-    deadline = limits.notebook_seconds * notebooks + 120  # per student: staging, nbgrader and every notebook
+    with open_sandbox(limits, enabled=sandbox, wait=False) as shared:  # starts while the plans are checked
+        for assignment in assignments:
+            _check_plans(root, assignment)
+        _SHARED_SANDBOX = shared.ready()
+        if announce:
+            announce(shared.mechanisms)
+        try:
+            for assignment, names in classes.items():
+                if not names:
+                    continue
+                notebooks = max(1, len(list((root / "source" / assignment).glob("*.ipynb"))))
+                deadline = limits.notebook_seconds * notebooks + 120  # per student: staging, nbgrader, every notebook
+                count = max(1, min(workers or (os.cpu_count() or 2), len(names)))
+                outcomes = run_workers(_worker, (str(root), assignment), names, count, deadline, progress)
+                save_outcomes(root, outcomes)
+                results[assignment] = sorted(outcomes, key=lambda o: o.student)
+        finally:
+            _SHARED_SANDBOX = None
+    return results
+
+
+def run_workers(target, arguments: tuple, students: list[str], workers: int, deadline: float, progress=None) -> list[Outcome]:
+    """Grade `students` with `workers` processes running `target(index, *arguments, tasks, results)`. Each student
+    has `deadline` seconds; past it, or if its worker dies, that student alone is reported and the class goes on."""
+    assignment = arguments[1]
     context = multiprocessing.get_context("fork")
-    tasks, results = context.Queue(), context.Queue()
+    tasks, results = context.Queue(), context.SimpleQueue()  # a result is in the pipe as soon as it is put
     for student in students:
         tasks.put(student)
     for _ in range(workers):
         tasks.put(None)
     outcomes: list[Outcome] = []
-    with open_sandbox(limits, enabled=sandbox) as shared:
-        _SHARED_SANDBOX = shared
-        if announce:
-            announce(shared.mechanisms)
-        pool = _WorkerPool(context, root, assignment, tasks, results)
-        for _ in range(workers):
-            pool.start()
+    pool = _WorkerPool(context, target, (*arguments, tasks, results))
+    for _ in range(workers):
+        pool.start()
+    try:
         while len(outcomes) < len(students):
-            try:
-                message = results.get(timeout=1)
-            except queue.Empty:
-                message = None
-            if isinstance(message, tuple):
-                pool.started(*message[1:])
-            elif message is not None and message.student not in {o.student for o in outcomes}:
-                pool.finished(message.student)
-                outcomes.append(message)
+            if results.empty():
+                time.sleep(0.05)
+            while not results.empty():  # everything a worker sent before it stopped counts
+                message = results.get()
+                if isinstance(message, tuple):
+                    pool.started(*message[1:])
+                elif message.student not in {o.student for o in outcomes}:
+                    pool.finished(message.student)
+                    outcomes.append(message)
             for student, reason in pool.overdue_or_dead(deadline):
                 outcomes.append(Outcome(student, assignment, False, float(deadline), [Flag("limit", reason)]))
             while progress and pool.reported < len(outcomes):
                 pool.reported += 1
                 progress(pool.reported, len(students), outcomes[pool.reported - 1])
-            if not pool.alive() and len(outcomes) < len(students) and results.empty():
+            if not pool.alive() and results.empty():
                 break
+    finally:
         pool.stop()
-        _SHARED_SANDBOX = None
     done = {o.student for o in outcomes}
-    for student in students:
-        if student not in done:
-            outcomes.append(Outcome(student, assignment, False, 0.0, [Flag("error", "the grading worker stopped unexpectedly")]))
-    save_outcomes(root, outcomes)
-    return sorted(outcomes, key=lambda o: o.student)
+    return outcomes + [Outcome(student, assignment, False, 0.0, [Flag("error", "the grading worker stopped unexpectedly")])
+                       for student in students if student not in done]
+
+
+_WORKER_NUMBERS = itertools.count()
 
 
 class _WorkerPool:
     """The grading workers, and which student each is on. A worker stuck past a student's deadline, or
     one that died, is replaced; that student alone is reported, and the class goes on."""
 
-    def __init__(self, context, root: Path, assignment: str, tasks, results):
-        self.context, self.args = context, (str(root), assignment, tasks, results)
+    def __init__(self, context, target, arguments: tuple):
+        self.context, self.target, self.args = context, target, arguments
         self.processes: dict[int, multiprocessing.Process] = {}
         self.current: dict[int, tuple[str, float]] = {}
         self.reported = 0
-        self._next = 0
 
     def start(self) -> None:
-        index, self._next = self._next, self._next + 1
-        process = self.context.Process(target=_worker, args=(index, *self.args), daemon=True)
+        index = next(_WORKER_NUMBERS)  # never reused in a run, so neither are the kernels' user ids
+        process = self.context.Process(target=self.target, args=(index, *self.args), daemon=True)
         process.start()
         self.processes[index] = process
 
     def started(self, index: int, student: str) -> None:
-        self.current[index] = (student, time.monotonic())
+        if index in self.processes:
+            self.current[index] = (student, time.monotonic())
 
     def finished(self, student: str) -> None:
         for index, (name, _) in list(self.current.items()):
@@ -611,7 +736,7 @@ class _WorkerPool:
 
     def stop(self) -> None:
         for process in self.processes.values():
-            process.join(timeout=10)
+            process.join(timeout=10 if not self.current else 0)
             if process.is_alive():
                 process.kill()
 
@@ -647,10 +772,10 @@ def progress_bar(stream=None):
         mark = "!" if outcome.flags or not outcome.graded else "✓"
         if out.isatty():
             filled = int(30 * done / total)
-            out.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {mark} {outcome.student:<20}")
+            out.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {mark} {printable(outcome.student):<20}")
             if done == total:
                 out.write("\n")
         else:
-            out.write(f"[{done}/{total}] {mark} {outcome.student} ({outcome.seconds:.1f} s)\n")
+            out.write(f"[{done}/{total}] {mark} {printable(outcome.student)} ({outcome.seconds:.1f} s)\n")
         out.flush()
     return show

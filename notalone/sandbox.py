@@ -24,13 +24,18 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 from .zygote import read_message
 
-PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "ipywidgets", "widgets", "widgets.views.chat",
-           "widgets.views.quiz", "widgets.views.help_card", "yaml", "jsonschema", "PIL.Image"]
+PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "IPython.core.completerlib",
+           "IPython.core.debugger", "IPython.core.logger", "IPython.core.oinspect", "IPython.extensions.storemagic",
+           "IPython.utils.wildcard", "ipywidgets", "widgets", "widgets.views.chat", "widgets.views.quiz",
+           "widgets.views.help_card", "widgets.checks", "yaml", "jsonschema", "PIL.Image", "tornado.gen", "tornado.locks",
+           "tornado.queues", "tornado.platform.asyncio", "sqlite3", "pdb", "pydoc", "runpy", "faulthandler", "code",
+           "http.server", "xmlrpc.server", "email.parser", "gzip", "encodings.idna", "encodings.latin_1", "stringprep"]
 FIRST_KERNEL_UID = 42000
 SYSTEM_DIRS = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc/alternatives", "/etc/ssl", "/etc/localtime"]
 
@@ -228,6 +233,42 @@ class ZygoteProvisioner(LocalProvisioner):
         pass
 
 
+class PromptKernelClient(AsyncKernelClient):
+    """A client that is ready as soon as the kernel has answered and its IOPub messages reach us, without
+    jupyter_client's fixed waits for more messages (a fifth of a second or more per notebook)."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        import time
+        from queue import Empty
+
+        deadline = time.monotonic() + (timeout or 60)
+        while time.monotonic() < deadline:
+            request = self.kernel_info()
+            replied = idle = False
+            attempt_ends = time.monotonic() + 0.5
+            while not (replied and idle) and time.monotonic() < min(attempt_ends, deadline):
+                if not replied:
+                    try:
+                        message = await self.shell_channel.get_msg(timeout=0.02)
+                        if message["parent_header"].get("msg_id") == request and message["msg_type"] == "kernel_info_reply":
+                            replied = True
+                            self._handle_kernel_info_reply(message)
+                            attempt_ends = time.monotonic() + 0.1  # IOPub should follow at once, or we ask again
+                    except Empty:
+                        pass
+                try:
+                    message = await self.iopub_channel.get_msg(timeout=0.005 if not replied else 0.02)
+                    idle = idle or (message["parent_header"].get("msg_id") == request and message["msg_type"] == "status"
+                                    and message["content"].get("execution_state") == "idle")
+                except Empty:
+                    pass
+            if replied and idle:
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+        raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+
 class Sandbox:
     """Makes kernels for grading. Use as a context manager; `new_kernel()` returns (manager, slot)."""
 
@@ -258,11 +299,15 @@ class Sandbox:
     def _manager(self, slot: KernelSlot) -> AsyncKernelManager:
         manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(slot.private / "kernel"))
         manager.connection_file = str(slot.private / "connection.json")
+        manager.client_class = "notalone.sandbox.PromptKernelClient"
         manager.shutdown_wait_time = 0.5
         return manager
 
     def new_kernel(self):
         raise NotImplementedError
+
+    def ready(self) -> "Sandbox":
+        return self
 
     def stopped_because(self, manager) -> str | None:
         """Why the sandbox stopped this kernel (a limit), if it did."""
@@ -318,25 +363,35 @@ class ZygoteSandbox(Sandbox):
         else:
             privileges = ["--unshare-user"]
         config = {"socket": self.socket_path, "preload": list(preload), "cgroups": cgroups}
+        # The fork-server keeps the grader's cgroup namespace, so it can move kernels into their groups (each
+        # kernel gets a namespace of its own).
         command = ["bwrap", *privileges, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                   "--unshare-cgroup-try", "--die-with-parent", "--new-session", *binds, "--proc", "/proc",
-                   "--dev", "/dev", "--chdir", str(self.scratch), "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+                   "--die-with-parent", "--new-session", *binds, "--proc", "/proc", "--dev", "/dev",
+                   "--chdir", str(self.scratch), "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                    "--setenv", "HOME", str(self.scratch), "--setenv", "LANG", "C.UTF-8",
                    sys.executable, "-s", "-P", "-m", "notalone.zygote", json.dumps(config)]
-        log_path = self.scratch / "zygote.log"
-        with open(log_path, "w") as log:
+        self._log = self.scratch / "zygote.log"
+        with open(self._log, "w") as log:
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
                                             text=True, start_new_session=True)
-        ready = self.process.stdout.readline().strip()
-        self.process.stdout.close()
-        if ready != "ready":
-            self.process.kill()
-            self._remove_cgroups()
-            raise SandboxUnavailable(f"the grading sandbox did not start: {log_path.read_text()[-2000:]}")
-        os.chmod(self.socket_path, 0o600)
+        self._cgroup_problem, self._ready = cgroup_problem, False
         self.use_uid_block(0)
-        self.mechanisms = self._mechanisms(cgroup_problem)
+
+    def ready(self) -> "ZygoteSandbox":
+        """Wait until the fork-server has imported everything and one confined kernel has started (the start-up
+        runs while the grader prepares, so call this as late as possible)."""
+        if self._ready:
+            return self
+        line = self.process.stdout.readline().strip()
+        self.process.stdout.close()
+        if line != "ready":
+            self.close()
+            raise SandboxUnavailable(f"the grading sandbox did not start: {self._log.read_text()[-2000:]}")
+        os.chmod(self.socket_path, 0o600)
+        self.mechanisms = self._mechanisms(self._cgroup_problem)
         self._check_a_kernel_starts()
+        self._ready = True
+        return self
 
     def _mechanisms(self, cgroup_problem: str) -> list[Mechanism]:
         from . import cgroups, seccomp
@@ -424,6 +479,8 @@ class ZygoteSandbox(Sandbox):
             self.cgroup_parent = None
 
     def close(self) -> None:
+        if self.process.stdout and not self.process.stdout.closed:
+            self.process.stdout.close()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
@@ -431,11 +488,13 @@ class ZygoteSandbox(Sandbox):
         super().close()
 
 
-def open_sandbox(limits: Limits | None = None, *, enabled: bool = True) -> Sandbox:
-    """The best sandbox this machine allows; SandboxUnavailable (with the reason) if there is none."""
+def open_sandbox(limits: Limits | None = None, *, enabled: bool = True, wait: bool = True) -> Sandbox:
+    """The best sandbox this machine allows; SandboxUnavailable (with the reason) if there is none. With
+    wait=False it is still starting: call `ready()` before the first kernel."""
     if not enabled:
         return NoSandbox(limits)
     problem = bwrap_problem()
     if problem:
         raise SandboxUnavailable(problem)
-    return ZygoteSandbox(limits)
+    sandbox = ZygoteSandbox(limits)
+    return sandbox.ready() if wait else sandbox

@@ -15,6 +15,7 @@ import yaml
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from widgets.answers import leaked_answers, withhold_answers
+from widgets.content import SafeLoader
 
 # File pattern -> content kind, for the kinds that have an answer key.
 KEYED_FILES = {"*.scenario.yaml": "scenario", "*.quiz.yaml": "quiz"}
@@ -31,17 +32,31 @@ def keyed_files(folder: Path):
 def withhold_file(path: Path, kind: str) -> None:
     """Rewrite `path` without its key. Raises ValueError naming the file when it cannot be read."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot withhold its answers, it is not readable YAML ({error})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: cannot withhold its answers, expected a mapping at the top level")
-    public = withhold_answers(kind, data)
-    header = f"# Released copy of {path.name}: the answers are kept by your teacher's grader.\n"
     mode = path.stat().st_mode
     path.chmod(mode | 0o200)
-    path.write_text(header + yaml.safe_dump(public, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
+    path.write_text(_withheld_text(path.name, kind, text), encoding="utf-8")
     path.chmod(mode)
+
+
+_WITHHELD: dict[tuple, str] = {}
+
+
+def _withheld_text(name: str, kind: str, text: str) -> str:
+    """The released text of an author's file (remembered: grading withholds the same files for every student)."""
+    if (name, kind, text) not in _WITHHELD:
+        try:
+            data = yaml.load(text, Loader=SafeLoader)
+        except yaml.YAMLError as error:
+            raise ValueError(f"{name}: cannot withhold its answers, it is not readable YAML ({error})") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{name}: cannot withhold its answers, expected a mapping at the top level")
+        header = f"# Released copy of {name}: the answers are kept by your teacher's grader.\n"
+        _WITHHELD[(name, kind, text)] = header + yaml.safe_dump(withhold_answers(kind, data), allow_unicode=True,
+                                                                sort_keys=False, width=100)
+    return _WITHHELD[(name, kind, text)]
 
 
 def withhold_folder(folder: Path) -> list[Path]:
@@ -58,7 +73,7 @@ def release_leaks(folder: Path) -> list[str]:
     leaks = []
     for path, kind in keyed_files(folder):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         if isinstance(data, dict):

@@ -193,7 +193,9 @@ def run_kernel(request: dict) -> None:
         sys.argv = ["ipykernel"]
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=["-f", request["connection_file"], *request.get("arguments", [])])
+        # No command history: nothing to write, and no SQLite file per kernel.
+        IPKernelApp.launch_instance(argv=["-f", request["connection_file"], "--HistoryManager.enabled=False",
+                                          *request.get("arguments", [])])
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the reason is kept where the grader can read it
         try:

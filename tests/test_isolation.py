@@ -388,3 +388,27 @@ def test_staged_files_carry_no_setuid_bit_and_stay_private(graded):
     assert stat.S_IMODE(staged.stat().st_mode) == 0o700
     for path in staged.rglob("*"):
         assert not path.stat().st_mode & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX), path
+
+
+def _worker_that_hangs_or_dies(index, root, assignment, tasks, results):
+    from notalone.grader import Outcome
+
+    while (student := tasks.get()) is not None:
+        results.put(("started", index, student))
+        if student == "stuck":
+            time.sleep(3600)
+        if student == "crashes":
+            os._exit(1)
+        results.put(Outcome(student, assignment, True, 0.0))
+
+
+def test_one_stuck_or_dead_worker_costs_one_student_not_the_class():
+    from notalone.grader import run_workers
+
+    students = ["a", "stuck", "b", "crashes", "c", "d"]
+    started = time.monotonic()
+    outcomes = {o.student: o for o in run_workers(_worker_that_hangs_or_dies, ("course", "a1"), students, 2, deadline=3)}
+    assert time.monotonic() - started < 60
+    assert {s for s, o in outcomes.items() if o.graded} == {"a", "b", "c", "d"}
+    assert "longer than 3 s" in outcomes["stuck"].flags[0].reason
+    assert "worker stopped" in outcomes["crashes"].flags[0].reason
