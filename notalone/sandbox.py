@@ -101,11 +101,15 @@ def _python_dirs() -> list[Path]:
     return [d for i, d in enumerate(ordered) if not any(d.is_relative_to(o) for o in ordered[:i])]
 
 
-def _read_only_binds(extra: tuple[Path, ...] = ()) -> list[str]:
+def _read_only_folders() -> list[Path]:
+    return [Path(f) for f in SYSTEM_DIRS if os.path.exists(f)] + _python_dirs()
+
+
+def _read_only_binds() -> list[str]:
     """bwrap arguments: a private /tmp, then the system and Python read-only. Folders that only lead
     to a bound folder (such as /root for a pyenv Python) are created traversable (0755), since
     bwrap would otherwise copy the host's 0700 and lock kernels out."""
-    folders = [Path(f) for f in SYSTEM_DIRS if os.path.exists(f)] + _python_dirs() + list(extra)
+    folders = _read_only_folders()
     args, made = ["--tmpfs", "/tmp"], {Path("/"), Path("/tmp")}
     for folder in folders:
         for ancestor in reversed(folder.parents):
@@ -194,7 +198,8 @@ class ZygoteProvisioner(LocalProvisioner):
             os.chown(connection_file, self.slot.uid, self.slot.uid)
         arguments = cmd[cmd.index(connection_file) + 1:] if connection_file in cmd else []
         reply = self.zygote.request({"op": "spawn", "name": self.slot.root.name, "connection_file": connection_file,
-                                     "scratch": str(self.zygote.scratch), "work": str(self.slot.work),
+                                     "scratch": str(self.zygote.scratch), "keep": self.zygote.kept_under_tmp,
+                                     "work": str(self.slot.work),
                                      "private": str(self.slot.private), "uid": self.slot.uid,
                                      "env": kernel_environment(str(self.slot.work), str(self.slot.private)),
                                      "limits": self.zygote.limits.kernel_limits(), "arguments": arguments})
@@ -347,6 +352,9 @@ class ZygoteSandbox(Sandbox):
         super().__init__(limits)
         self.root = os.geteuid() == 0
         self.socket_path = str(self.scratch / "zygote.sock")
+        # Kernels get an empty /tmp and /dev/shm of their own; read-only folders they need from there are put back.
+        self.kept_under_tmp = [str(folder) for folder in _read_only_folders()
+                               if any(folder.is_relative_to(place) for place in ("/tmp", "/dev/shm"))]
         from .cgroups import CgroupParent
 
         self.cgroup_parent, cgroup_problem = CgroupParent.create()
@@ -423,7 +431,8 @@ class ZygoteSandbox(Sandbox):
         slot = self._next_slot(self._take_uid())
         try:
             reply = self.request({"op": "spawn", "name": slot.root.name, "connection_file": str(slot.private / "none.json"),
-                                  "scratch": str(self.scratch), "work": str(slot.work), "private": str(slot.private),
+                                  "scratch": str(self.scratch), "keep": self.kept_under_tmp, "work": str(slot.work),
+                                  "private": str(slot.private),
                                   "uid": slot.uid, "env": {}, "limits": self.limits.kernel_limits(),
                                   "arguments": ["--check-only-no-such-option"]})
             self.request({"op": "kill", "pid": reply["pid"]})

@@ -118,9 +118,17 @@ def run_init(request: dict, pipe: int) -> None:
         scratch, work, private = request["scratch"], request["work"], request["private"]
         namespaces.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         folders = {name: os.open(request[name], os.O_PATH | os.O_DIRECTORY) for name in ("work", "private")}
+        # Read-only folders the kernel needs that live under /tmp (a checkout or its .venv there): put back on
+        # the kernel's own, empty /tmp.
+        kept = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in request.get("keep", []) if os.path.isdir(path)}
         for shared in ("/tmp", "/dev/shm"):
             if os.path.isdir(shared):
                 namespaces.mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"{disk},mode=1777")
+        for path, fd in kept.items():
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            namespaces.mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            namespaces.mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            os.close(fd)
         # The shared scratch folder (every kernel's folders, the fork-server's socket) is covered by an
         # empty, read-only file system; only this kernel's own folders are put back.
         os.makedirs(scratch, mode=0o755, exist_ok=True)
