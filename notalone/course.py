@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .glossary import glossary_problems
 from .guessing import graded_content_problems
 from widgets import ContentError
 from widgets.content import read_document
@@ -14,6 +15,7 @@ from widgets.i18n import available_languages, localize, translation_problems, ui
 from widgets.rules import rules
 
 from .notebooks import hygiene_problems, nbgrader_problems, path_problems, read_notebook, skeleton_problems, source
+from .safeguarding import character_problems, help_card_problems, warning_problems
 
 UNTRANSLATED = "TODO(translate)"
 
@@ -94,7 +96,7 @@ def load_manifest(root: Path) -> tuple[list[Unit], list[Problem]]:
 # Every kind of content file: its name pattern and the loader that checks it.
 CONTENT_KINDS = {"*.scenario.yaml": "widgets.scenario:load_scenario", "*.quiz.yaml": "widgets.quiz:load_quiz",
                  "*.sort.yaml": "widgets.sorter:load_sort", "*.links.yaml": "widgets.url_inspector:load_links",
-                 "*.red-flags.yaml": "widgets.red_flags:load_rules"}
+                 "*.red-flags.yaml": "widgets.red_flags:load_rules", "*.guide.yaml": "widgets.platform_guide:load_guide"}
 
 
 def loader_for(path: Path):
@@ -109,7 +111,7 @@ def loader_for(path: Path):
 
 
 def content_files(root: Path) -> list[Path]:
-    folders = [root / "lessons", root / "assessments" / "source"]
+    folders = [root / "lessons", root / "assessments" / "source", root / "widgets" / "data"]  # widgets/data: the course-wide guide and keywords
     return sorted(p for folder in folders if folder.exists() for pattern in CONTENT_KINDS for p in folder.rglob(pattern))
 
 
@@ -124,12 +126,18 @@ def check_course(root: Path) -> list[Problem]:
             problems += error.problems
     units, manifest_problems = load_manifest(root)
     problems += manifest_problems or content_todo_warnings(root / MANIFEST)
+    scenarios = []
     for path in content_files(root):
         try:
             loader_for(path)(path)
             problems += content_todo_warnings(path)
         except ContentError as error:
             problems += error.problems
+            continue
+        if path.name.endswith(".scenario.yaml"):
+            scenarios.append(read_document(path))
+            problems += warning_problems(scenarios[-1])
+    problems += character_problems(scenarios)
     listed = {(root / "lessons" / nb).resolve() for unit in units for nb in unit.notebooks.values() if unit.kind == "unit"}
     listed_checks = {(root / "lessons" / nb).resolve() for unit in units for nb in unit.notebooks.values() if unit.kind != "unit"}
     for path in sorted((root / "lessons").rglob("*.ipynb")):
@@ -144,14 +152,18 @@ def check_course(root: Path) -> list[Problem]:
             problems += skeleton_problems(path, notebook)
         elif path.resolve() not in listed_checks:
             problems.append(Problem(display_path(path), "", f"not listed in {MANIFEST}: add it to a unit's notebooks"))
+        problems += help_card_problems(path, notebook)  # every notebook ends with the help card
     source = root / "assessments" / "source"
     for path in sorted(source.rglob("*.ipynb")) if source.exists() else []:
         notebook, unreadable = read_notebook(path)
         problems += unreadable
         if notebook is not None:
             problems += hygiene_problems(path, notebook) + path_problems(path, notebook) + nbgrader_problems(path, notebook)
+            if path.parent != source:  # an assignment's notebook (header.ipynb is put on top of every one)
+                problems += help_card_problems(path, notebook)
     for folder in sorted(p for p in source.iterdir() if p.is_dir()) if source.exists() else []:
         problems += graded_content_problems(folder)
+    problems += glossary_problems(root)  # Vietnamese narration uses lessons/glossary.yaml's terms
     return problems
 
 
@@ -173,7 +185,20 @@ def navigation_markdown(root: Path) -> str:
             lines += ["", f"**{strings['nav_knowledge_checks']}:** " +
                       " · ".join(f"[{localize(check.title, language)}]({check.notebooks[language]})" for check in checks)]
         lines.append("")
+    if (root / "lessons" / "glossary.yaml").is_file():
+        lines += ["---", "", GLOSSARY_NOTE, ""]
     return "\n".join(lines)
+
+
+GLOSSARY_NOTE = (
+    "**For authors · Dành cho người viết nội dung.** [`glossary.yaml`](glossary.yaml) fixes each key term once: "
+    "English, the one Vietnamese term narration uses, the variants to avoid and where northern and southern usage "
+    "differ (narration uses the northern form; a character's dialogue keeps its own voice). `notalone check` warns "
+    "about each variant in Vietnamese narration, with its file, place and the term to use; `--strict` makes that fail. "
+    "· Tệp [`glossary.yaml`](glossary.yaml) quy định mỗi thuật ngữ chính chỉ có một cách viết tiếng Việt (ví dụ "
+    "\"người lớn đáng tin cậy\", \"dấu hiệu cảnh báo\", \"cúp máy\") và liệt kê các cách viết cần tránh. Lời dẫn và "
+    "lời giải thích dùng từ miền Bắc; lời thoại của nhân vật được giữ giọng vùng miền. `notalone check` chỉ ra từng chỗ "
+    "dùng cách viết khác.")
 
 
 def format_problems(problems: list[Problem]) -> str:

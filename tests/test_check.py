@@ -11,7 +11,7 @@ from notalone.course import check_course
 from support import REPO
 
 LESSON = "lessons/unit01-online-kidnapping/lesson.en.ipynb"
-SCENARIO = "lessons/unit01-online-kidnapping/kind-stranger.scenario.yaml"
+SCENARIO = "lessons/unit01-online-kidnapping/dream-scholarship.scenario.yaml"
 QUIZ = "lessons/unit01-online-kidnapping/self-check.quiz.yaml"
 ASSIGNMENT = "assessments/source/unit01-online-kidnapping/unit01-online-kidnapping.ipynb"
 
@@ -214,3 +214,133 @@ def test_a_right_answer_much_longer_than_the_others_is_a_warning(course):
                     encoding="utf-8")
     problems = [p for p in check_course(course) if p.severity == "warning" and "much longer" in p.message]
     assert problems and problems[0].file == GRADED_QUIZ and data["questions"][0]["id"] in problems[0].where
+
+
+# Safeguarding: the content warning, the help card at the end, one name per role --------------------
+
+WARNED_CHAT = "assessments/source/unit04-no-secrets/unit04-check.scenario.yaml"
+LESSON_CHAT = "lessons/unit07-share-with-family/talk-to-mum.scenario.yaml"
+
+
+def replace_in(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def edit_warning(path, language, change):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("content_warning:")
+    index = next(i for i in range(start + 1, start + 3) if lines[i].startswith(f"  {language}: "))
+    changed = change(lines[index])
+    assert changed != lines[index]
+    lines[index] = changed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_every_chat_warning_names_111_and_says_the_student_can_stop(course):
+    edit_warning(course / WARNED_CHAT, "vi", lambda line: line.replace("111", "cho thầy cô"))
+    edit_warning(course / WARNED_CHAT, "en", lambda line: line.replace("You can stop at any time and talk", "Talk"))
+    problems = [p for p in check_course(course) if p.file == WARNED_CHAT]
+    assert any(p.where == "content_warning.vi" and "must name 111" in p.message and p.line for p in problems), problems
+    assert any(p.where == "content_warning.en" and "can stop at any time" in p.message for p in problems), problems
+    assert not any(p.where == "content_warning.en" and "111" in p.message for p in problems), "the English text still names 111"
+
+
+def test_a_chat_without_a_content_warning_is_an_error(course):
+    path = course / LESSON_CHAT
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("content_warning:")
+    del lines[start:start + 3]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problem = only_problem(course, LESSON_CHAT, "content_warning")
+    assert "needs a content_warning" in problem.message and "111" in problem.message
+
+
+def test_the_course_passes_the_safeguarding_checks():
+    from notalone.course import content_files
+    from notalone.safeguarding import warning_problems
+    from widgets.content import read_document
+
+    chats = [path for path in content_files(REPO) if path.name.endswith(".scenario.yaml")]
+    assert len(chats) >= 18 and any("my-scenario" in path.name for path in chats), "the student template is checked too"
+    assert [p for path in chats for p in warning_problems(read_document(path))] == []
+    problems = check_course(REPO)
+    assert not [p for p in problems if "help card" in p.message or "one name, one role" in p.message
+                or "'characters'" in p.message], problems
+
+
+def test_a_lesson_that_does_not_end_with_the_help_card_is_reported(course):
+    def add_a_last_cell(notebook):
+        notebook["cells"].append({"cell_type": "markdown", "id": "goodbye", "metadata": {}, "source": ["See you next week!"]})
+    edit_notebook(course / LESSON, add_a_last_cell)
+    problem = only_problem(course, LESSON, "cell ")
+    assert "must end with the help card" in problem.message and "show_help_card()" in problem.message
+
+
+def test_an_assignment_that_does_not_end_with_the_help_card_is_reported(course):
+    def drop_the_help_card(notebook):
+        assert "show_help_card()" in "".join(notebook["cells"][-1]["source"])
+        notebook["cells"].pop()
+    edit_notebook(course / ASSIGNMENT, drop_the_help_card)
+    problem = only_problem(course, ASSIGNMENT, "cell ")
+    assert "must end with the help card" in problem.message
+
+
+def test_the_help_card_of_an_assignment_is_not_a_grade_cell(course):
+    def grade_the_help_card(notebook):
+        notebook["cells"][-1]["metadata"]["nbgrader"].update(grade=True, points=1)
+        notebook["cells"][-1]["metadata"]["tags"] = ["help-card", "skill:must-share"]
+    edit_notebook(course / ASSIGNMENT, grade_the_help_card)
+    problem = only_problem(course, ASSIGNMENT, "cell ")
+    assert "must not be a grade cell" in problem.message
+
+
+UNIT03_CHAT = "lessons/unit03-no-sharing/modelling-agency.scenario.yaml"
+UNIT07_CHAT = "lessons/unit07-share-with-family/friend-secret.scenario.yaml"
+
+
+def test_a_name_with_two_roles_is_an_error_in_both_files(course):
+    # The old unit 3 story: the scammer was called Vy, the name of the best friend of unit 7.
+    path = course / UNIT03_CHAT
+    path.write_text(path.read_text(encoding="utf-8").replace("Diệp", "Vy"), encoding="utf-8")
+    problems = [p for p in check_course(course) if "one name, one role" in p.message]
+    here = next(p for p in problems if p.file == UNIT03_CHAT)
+    assert "'Vy' is a scammer here but a friend in" in here.message and UNIT07_CHAT in here.message
+    assert here.where.startswith("characters[") and here.line
+    assert any(p.file == UNIT07_CHAT and "'Vy' is a friend here but a scammer in" in p.message for p in problems)
+
+
+def test_a_chat_that_mentions_a_known_name_without_declaring_it_is_an_error(course):
+    path = course / "assessments/source/unit07-share-with-family/unit07-check.scenario.yaml"
+    replace_in(path, "  - {name: Hạnh, role: teacher}\n", "")
+    problem = only_problem(course, "assessments/source/unit07-share-with-family/unit07-check.scenario.yaml", "nodes.")
+    assert "mentions 'Hạnh' (a teacher in" in problem.message and "'characters'" in problem.message and problem.line
+
+
+def test_a_declared_name_the_chat_never_uses_is_an_error(course):
+    replace_in(course / UNIT03_CHAT, "  - {name: Minh, role: friend}\n", "  - {name: Minh, role: friend}\n  - {name: Zed, role: friend}\n")
+    problem = only_problem(course, UNIT03_CHAT, "characters[")
+    assert "'Zed' does not appear" in problem.message
+
+
+def test_a_role_outside_the_list_is_a_schema_error(course):
+    replace_in(course / UNIT03_CHAT, "{name: Minh, role: friend}", "{name: Minh, role: buddy}")
+    problem = only_problem(course, UNIT03_CHAT, "characters[")
+    assert "'buddy' is not one of" in problem.message
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("Lâm", 'Một người tự xưng là "Đại úy Lâm" bên công an.', True),
+    ("Lâm", "He says he is Captain Lâm of the police.", True),
+    ("Lâm", "Quán cà phê Cỏ May gần bến xe Phước Lâm.", False),  # a place, not the person
+    ("Minh", "Nhà nghỉ Bình Minh trên phố Hoa Mai.", False),
+    ("Hạnh", "Kể với cô Hạnh chủ nhiệm.", True),
+    ("Vy", "Tell Vy, your family or a teacher.", True),
+    ("Vy", "Vyvy and Vy_2 are other names.", False),
+    ("Hà", "Chị Hà lắng nghe.", True),
+])
+def test_what_counts_as_mentioning_a_name(name, text, expected):
+    from notalone.safeguarding import mentions
+
+    assert mentions(name, text) is expected
