@@ -16,11 +16,12 @@ from .scenario import ScenarioRun, load_scenario
 
 __all__ = ["ContentError", "available_languages", "current_language", "use_language", "load_scenario", "load_quiz",
            "play_scenario", "show_quiz", "show_help_card", "show_rules", "show_sorter", "show_url_inspector",
-           "show_red_flag_checker", "show_knowledge_check", "ProgressStore", "ScenarioRun", "QuizAttempt"]
+           "show_red_flag_checker", "show_knowledge_check", "show_platform_guide", "ProgressStore", "ScenarioRun", "QuizAttempt"]
 
 # The other activities' widgets, imported only when first used (so `import widgets` needs no ipywidgets).
 _LAZY = {"show_sorter": "widgets.views.sorter", "show_url_inspector": "widgets.views.url_inspector",
-         "show_red_flag_checker": "widgets.views.red_flag_checker", "show_knowledge_check": "widgets.knowledge_check"}
+         "show_red_flag_checker": "widgets.views.red_flag_checker", "show_knowledge_check": "widgets.knowledge_check",
+         "show_platform_guide": "widgets.views.platform_guide"}
 
 
 def __getattr__(name: str):
