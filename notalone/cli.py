@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check all content, notebooks and nbgrader metadata; exit 1 on problems",
                                 description="Report every problem in the course, each with its file and place (line, cell or field).")
     check.add_argument("--root", type=Path, help="course folder (default: the one containing this directory)")
-    check.add_argument("--strict", action="store_true", help="fail on warnings too (untranslated or unwritten TODO text)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too (untranslated or unwritten TODO text, a Vietnamese variant of a glossary term, ...)")
     check.set_defaults(run=cmd_check)
     nav = commands.add_parser("nav", help="regenerate lessons/README.md from lessons/manifest.yaml")
     nav.add_argument("--root", type=Path)

@@ -65,7 +65,7 @@ def test_a_new_scenario_plays_to_every_ending(course):
 def test_scaffolding_never_overwrites(course, capsys):
     assert main(["new", "lesson", "unit01-online-kidnapping", "--title-en", "Again"]) == 1
     assert "already exists; nothing was changed" in capsys.readouterr().err
-    assert main(["new", "scenario", "unit01-online-kidnapping", "kind-stranger", "--title-en", "x"]) == 1
+    assert main(["new", "scenario", "unit01-online-kidnapping", "dream-scholarship", "--title-en", "x"]) == 1
     assert main(["new", "lesson", "Unit 9", "--title-en", "x"]) == 1
     assert "lower-case words joined by hyphens" in capsys.readouterr().err
     assert main(["new", "scenario", "unit42-nowhere", "x", "--title-en", "x"]) == 1

@@ -18,10 +18,14 @@ ALL_RULES = {"no-strangers", "no-sharing", "no-secrets", "must-block-report", "m
 
 
 def test_the_capstone_runs_over_several_days_and_uses_every_rule():
-    scenario = load_scenario(LESSON / "the-audition.scenario.yaml")
+    scenario = load_scenario(LESSON / "the-parcel.scenario.yaml")
     assert scenario.content_warning
+    assert "stop at any time" in scenario.content_warning["en"] and "111" in scenario.content_warning["en"]
+    assert "bất cứ lúc nào" in scenario.content_warning["vi"] and "111" in scenario.content_warning["vi"]
     assert len(scenario.decision_nodes) >= 8
-    assert min(map(len, paths(scenario))) >= 8, "every student meets at least eight decisions"
+    every_path = list(paths(scenario))
+    assert min(map(len, every_path)) >= 7, "every student meets at least seven decisions"
+    assert max(map(len, every_path)) >= 8
     assert {scenario.nodes[n].decision.rule for n in scenario.decision_nodes} == ALL_RULES
     days = [scenario.nodes[n].when["en"] for n in scenario.decision_nodes]
     weekdays = {day for when in days for day in re.findall(r"Monday|Tuesday|Wednesday|Thursday|Friday", when)}
@@ -29,8 +33,32 @@ def test_the_capstone_runs_over_several_days_and_uses_every_rule():
     outcomes = {node.ending.outcome for node in scenario.nodes.values() if node.ending}
     assert outcomes == {"safe", "helped", "at-risk"}
     text = json.dumps({n: [m.text["en"] for m in scenario.nodes[n].messages] for n in scenario.nodes}).lower()
-    for tactic in (".example/", "photos", "secret", "police", "alone", "safe account", "everyone at your school"):
+    for tactic in ("zalo", ".example/", "code", "selfie", "don't tell your parents", "alone", "location", "your school", "111"):
         assert tactic in text, tactic
+
+
+def test_getting_help_at_midnight_changes_what_happens_next():
+    """A real branch in the ungraded capstone: waking the parents or calling 111 leads somewhere else."""
+    scenario = load_scenario(LESSON / "the-parcel.scenario.yaml")
+    midnight = scenario.nodes["d6-midnight"].decision
+    after = {option.id: option.next for option in midnight.options}
+    help_nodes = {after["wake-parents"], after["call-111"]}
+    assert help_nodes.isdisjoint({after["go-out"], after["stay-silent"]}) and after["go-out"] != after["stay-silent"]
+    assert all(option.safe == (option.id in ("wake-parents", "call-111")) for option in midnight.options)
+    for node_id in help_nodes:
+        text = " ".join(m.text["en"] for m in scenario.nodes[node_id].messages)
+        assert "Mum" in text, "the family knows in the help branch"
+    assert "111" in " ".join(m.text["en"] for m in scenario.nodes[after["call-111"]].messages)
+    # Every path through a help choice meets every rule and ends safe, never at risk.
+    for path in paths(scenario):
+        if help_nodes & set(path):
+            assert {scenario.nodes[n].decision.rule for n in path} == ALL_RULES
+    from widgets.progress import MemoryStore
+    run = ScenarioRun(scenario, MemoryStore())
+    for choice in ("ask-family-first", "no-link-show-mum", "keep-private", "tell-keep", "show-parents-check", "call-111",
+                   "screenshot-block-report", "warn-linh"):
+        run.choose(choice)
+    assert run.finished and scenario.nodes[run.current].ending.outcome == "safe"
 
 
 def test_the_peer_starter_is_valid_has_todos_in_comments_only_and_needs_work():

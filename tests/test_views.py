@@ -145,7 +145,7 @@ def test_the_submit_button_waits_for_a_selection(dummy_comm, in_tmp):
 def test_cards_show_help_and_rules_in_both_languages(dummy_comm):
     card = show_help_card(language="vi")
     assert "111" in card._html.value and "113" in card._html.value
-    assert "Một người lớn bạn tin tưởng" in card._html.value
+    assert "Một người lớn đáng tin cậy" in card._html.value
     card.set_language("en")
     assert "A trusted adult" in card._html.value and "Report on the platform" in card._html.value
     rules = show_rules(language="en")

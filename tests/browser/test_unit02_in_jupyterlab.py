@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 UNIT = "unit02-no-links-calls-meetings"
 # The safe path through fake-police-call.scenario.yaml, by the English text of each option.
-SAFE_PATH = ["Read it with the link inspector first", "Let it ring. Call Mum", "Call 113 ourselves"]
+SAFE_PATH = ["Read it with the link inspector first", "Let it ring. Call Mum", "Go to the ward police with Mum"]
 
 
 def test_unit02_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_path):

@@ -1,7 +1,8 @@
 """Unit 5 in a real JupyterLab, driven through Debian's Chromium, in Vietnamese.
 
 The Vietnamese lesson is opened and run: the "what comes first?" sorting activity takes a
-category from every dropdown and shows its results, the chat plays through the safe path
+category from every dropdown and shows its results, the app guide shows Zalo's block and report
+steps and switches to another app, the chat plays through the safe path
 (screenshot, block, report, tell) to its summary with the help card, and the evidence log's
 cells print the entries and detect the changed and the missing screenshot.
 
@@ -39,6 +40,19 @@ def test_unit05_lesson_plays_in_jupyterlab_in_vietnamese(jupyterlab_server, brow
                                                                          timeout=STEP_TIMEOUT)
         expect(sorter.locator(".notalone-sorter-score")).to_contain_text("Đúng hết rồi")
         expect(sorter.locator(".notalone-sorter-right")).to_have_count(len(picks))
+
+        # The app guide: Zalo's block and report steps, then another app from the dropdown.
+        guide = page.locator(".notalone-platform-guide").first
+        guide.scroll_into_view_if_needed()
+        expect(guide).to_contain_text("Nút nằm ở đâu")
+        steps = guide.locator(".notalone-guide-steps")
+        expect(steps).to_contain_text("Báo xấu")
+        expect(steps).to_contain_text("2025-11")
+        expect(steps.locator(".notalone-guide-topic")).to_have_count(2)
+        guide.locator(".notalone-guide-platform select").select_option(label="📷 Instagram")
+        expect(steps).to_contain_text("Instagram", timeout=STEP_TIMEOUT)
+        expect(steps).to_contain_text("Tên mục có thể hơi khác")
+        guide.screenshot(path=str(tmp_path / "platform-guide-vi.png"))
 
         chat = page.locator(".notalone-chat").first
         chat.scroll_into_view_if_needed()

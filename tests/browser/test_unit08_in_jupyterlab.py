@@ -32,7 +32,7 @@ def test_unit08_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         chats = page.locator(".notalone-chat")
         expect(chats.nth(1).locator(".notalone-option").first).to_be_visible(timeout=lab.RUN_TIMEOUT)
         capstone, mine = chats.nth(0), chats.nth(1)
-        expect(capstone).to_contain_text("Monday, 7 pm")
+        expect(capstone).to_contain_text("Monday, 4:30 pm")
         feedback, clicked = lab.play_to_the_end(page, capstone, max_clicks=12, pick="last")
         assert len(clicked) >= 8, f"the capstone ended after {clicked}"
         assert all("Red flag" in text for text in feedback)
@@ -47,7 +47,7 @@ def test_unit08_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         lab.click_and_settle(page, mine, mine.locator(".notalone-option:enabled").first)
         expect(mine.locator(".notalone-feedback").filter(visible=True).first).to_contain_text("Red flag")
         saved = json.loads((server.root_dir / UNIT / "notalone-progress.json").read_text(encoding="utf-8"))
-        assert "unit08-the-audition" in saved["scenarios"] and "my-scenario" not in saved["scenarios"]
+        assert "unit08-the-parcel" in saved["scenarios"] and "my-scenario" not in saved["scenarios"]
 
 
 def test_the_before_check_saves_answers_without_revealing_them(jupyterlab_server, browser_page, tmp_path):
