@@ -139,15 +139,6 @@ class KernelCgroup:
         memory = self.folders["memory"]
         return _counters(memory / "memory.oom_control").get("oom_kill", 0) > 0 or int(_read(memory / "memory.failcnt") or 0) > 0
 
-    def processes_exceeded(self) -> bool:
-        folder = self.folders.get("unified") or self.folders["pids"]
-        return _counters(folder / "pids.events").get("max", 0) > 0
-
-    def memory_bytes(self) -> int:
-        folder = self.folders.get("unified")
-        text = _read(folder / "memory.current") if folder else _read(self.folders["memory"] / "memory.usage_in_bytes")
-        return int(text or 0)
-
     def remove(self) -> None:
         for folder in self.folders.values():
             _remove(folder)

@@ -23,7 +23,7 @@ ALL_BUT_USER = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 _CAP_VERSION_3 = 0x20080522
 _LAST_CAP = 63
 
@@ -78,6 +78,3 @@ def no_new_privileges() -> None:
 def die_with_parent(signal_number: int) -> None:
     prctl(PR_SET_PDEATHSIG, signal_number)
 
-
-def set_dumpable(on: bool) -> None:
-    prctl(PR_SET_DUMPABLE, int(on))

@@ -36,6 +36,7 @@ import sys
 import time
 
 from . import namespaces, seccomp, usage
+from .cgroups import KernelCgroup
 from .namespaces import MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT
 
 RLIMITS = {"memory_bytes": resource.RLIMIT_AS, "processes": resource.RLIMIT_NPROC,
@@ -249,6 +250,12 @@ class Kernel:
                 except ProcessLookupError:
                     pass
 
+    def cgroup_memory_reason(self) -> str | None:
+        """The memory limit, when the kernel's control group hit it (its OOM killer stopped a process)."""
+        if self.cgroup is None or not self.cgroup.memory_exceeded():
+            return None
+        return f"memory limit ({self.limits['memory_bytes'] // 2**20} MiB for the kernel and every process it started)"
+
     def kernel_group(self) -> int | None:
         """The ipykernel process (the init's child), for interrupts."""
         if self.leader is None and self.init:
@@ -274,8 +281,7 @@ class Zygote:
             kernel = self.kernels.get(pid)
             if kernel is not None:
                 kernel.returncode = os.waitstatus_to_exitcode(status)
-                if kernel.reason is None and kernel.cgroup is not None and kernel.cgroup.memory_exceeded():
-                    kernel.reason = f"memory limit ({kernel.limits['memory_bytes'] // 2**20} MiB for the kernel and every process it started)"
+                kernel.reason = kernel.reason or kernel.cgroup_memory_reason()
                 kernel.stop()
                 if kernel.cgroup is not None:
                     kernel.cgroup.remove()
@@ -301,8 +307,6 @@ class Zygote:
                 kernel.stop(f"process limit ({limits['processes']} processes)")
 
     def spawn(self, request: dict) -> dict:
-        from .cgroups import KernelCgroup
-
         limits = request["limits"]
         cgroup = None
         if self.cgroups:
@@ -336,10 +340,7 @@ class Zygote:
             return {"error": f"unknown kernel {request.get('pid')}"}
         self.reap()
         if op == "poll":
-            reason = kernel.reason
-            if reason is None and kernel.cgroup is not None and kernel.cgroup.memory_exceeded():
-                reason = f"memory limit ({kernel.limits['memory_bytes'] // 2**20} MiB for the kernel and every process it started)"
-            return {"returncode": kernel.returncode, "reason": reason}
+            return {"returncode": kernel.returncode, "reason": kernel.reason or kernel.cgroup_memory_reason()}
         if op == "signal":
             leader = kernel.kernel_group() if kernel.returncode is None else None
             if leader:
