@@ -36,7 +36,7 @@ DIALOGUE_MARK = "<!-- dialogue -->"
 # Letters only Vietnamese uses (English text has none): tells the Vietnamese half of a bilingual line.
 _VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùý")
 # Spans that are someone else's words or not prose: quotations, inline code, link targets, comments,
-# file names and paths ("unit05-block-and-report/lesson.vi.ipynb").
+# file names and paths ("unit05-block-and-report/unit05-block-and-report.vi.ipynb").
 _EXEMPT = re.compile(r'"[^"\n]*"|“[^”]*”|‘[^’]*’|«[^»]*»|(?<!\w)\'[^\'\n]+\'(?!\w)|`[^`\n]*`|\]\([^)\s]*\)|<!--.*?-->'
                      r'|[\w.-]*/[\w./-]*\.[A-Za-z]+|[\w-]+(?:\.[\w-]+)*\.(?:md|ipynb|ya?ml|json|html|csv|py|txt|png|jpe?g)\b',
                      re.DOTALL)

@@ -120,7 +120,7 @@ def new_lesson(root: Path, unit_id: str, title: dict[str, str | None], rules: li
     created.append(quiz)
     notebooks = {}
     for language in available_languages():
-        path = folder / f"lesson.{language}.ipynb"
+        path = folder / f"{folder.name}.{language}.ipynb"
         path.write_text(json.dumps(_lesson_notebook(language, values), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         notebooks[language] = f"{unit_id}/{path.name}"
         created.append(path)

@@ -10,7 +10,7 @@ from notalone.course import check_course
 
 from support import REPO
 
-LESSON = "lessons/unit01-online-kidnapping/lesson.en.ipynb"
+LESSON = "lessons/unit01-online-kidnapping/unit01-online-kidnapping.en.ipynb"
 SCENARIO = "lessons/unit01-online-kidnapping/dream-scholarship.scenario.yaml"
 QUIZ = "lessons/unit01-online-kidnapping/self-check.quiz.yaml"
 ASSIGNMENT = "assessments/source/unit01-online-kidnapping/unit01-online-kidnapping.ipynb"
@@ -136,10 +136,10 @@ def test_nbgrader_metadata_problems(course, defect, words):
 
 def test_manifest_problems_are_reported(course):
     path = course / "lessons" / "manifest.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("lesson.vi.ipynb", "lesson.vn.ipynb"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("/unit01-online-kidnapping.vi.ipynb", "/unit01-online-kidnapping.vn.ipynb"), encoding="utf-8")
     messages = [str(p) for p in check_course(course)]
     assert any("lessons/manifest.yaml" in m and "units[0].notebooks.vi" in m and "does not exist" in m for m in messages)
-    assert any("lesson.vi.ipynb" in m and "not listed" in m for m in messages)
+    assert any("unit01-online-kidnapping.vi.ipynb" in m and "not listed" in m for m in messages)
 
 
 def test_the_command_exits_nonzero_and_prints_locations(course, capsys):

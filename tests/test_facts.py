@@ -229,7 +229,7 @@ def test_every_figure_in_the_course_is_in_the_facts_file():
 
 def test_the_content_files_are_found():
     names = {p.relative_to(REPO).as_posix() for p in content_files()}
-    for expected in ("lessons/unit01-online-kidnapping/lesson.vi.ipynb",
+    for expected in ("lessons/unit01-online-kidnapping/unit01-online-kidnapping.vi.ipynb",
                      "lessons/unit01-online-kidnapping/self-check.quiz.yaml",
                      "assessments/source/unit02-no-links-calls-meetings/unit02-check.quiz.yaml",
                      "assessments/source/header.ipynb",

@@ -21,7 +21,7 @@ from support import REPO
 
 QUIZ = "lessons/unit05-block-and-report/self-check.quiz.yaml"
 SCENARIO = "lessons/unit01-online-kidnapping/dream-scholarship.scenario.yaml"
-LESSON = "lessons/unit01-online-kidnapping/lesson.vi.ipynb"
+LESSON = "lessons/unit01-online-kidnapping/unit01-online-kidnapping.vi.ipynb"
 ASSIGNMENT = "assessments/source/unit01-online-kidnapping/unit01-online-kidnapping.ipynb"
 
 

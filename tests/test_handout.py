@@ -78,7 +78,7 @@ def test_the_html_handouts_need_nothing_from_outside():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_lesson_links_the_handout(language):
-    path = UNIT / f"lesson.{language}.ipynb"
+    path = UNIT / f"{UNIT.name}.{language}.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
     markdown = "\n".join("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
                          for cell in notebook["cells"] if cell["cell_type"] == "markdown")

@@ -149,7 +149,7 @@ def test_the_printable_guide_lists_every_app_and_topic(tmp_path):
 # The lessons -----------------------------------------------------------------------------
 
 def _code(unit, language):
-    notebook = json.loads((REPO / "lessons" / unit / f"lesson.{language}.ipynb").read_text(encoding="utf-8"))
+    notebook = json.loads((REPO / "lessons" / unit / f"{unit}.{language}.ipynb").read_text(encoding="utf-8"))
     return [("".join(c["source"]), c["metadata"].get("tags", [])) for c in notebook["cells"]]
 
 

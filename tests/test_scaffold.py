@@ -36,7 +36,7 @@ def test_a_new_lesson_is_registered_checks_clean_and_executes(course):
     assert any("placeholder text" in p.message for p in problems), "TODO text is listed as a warning"
     assert main(["check", "--strict"]) == 1 and main(["check"]) == 0
     for language in ("en", "vi"):
-        path = course / "lessons" / "unit09-safe-gaming" / f"lesson.{language}.ipynb"
+        path = course / "lessons" / "unit09-safe-gaming" / f"unit09-safe-gaming.{language}.ipynb"
         notebook = nbformat.read(path, as_version=4)
         NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
         outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]

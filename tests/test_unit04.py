@@ -82,14 +82,14 @@ def test_the_graded_quiz_keeps_its_key_for_the_grader_and_its_release_holds_none
 @pytest.mark.parametrize("language", ["en", "vi"])
 def test_the_code_lab_runs_and_measures_the_detector(language, monkeypatch, capsys):
     """The lesson's code-lab cells, run as the kernel would, print the numbers the text talks about."""
-    notebook = json.loads((LESSON / f"lesson.{language}.ipynb").read_text(encoding="utf-8"))
+    notebook = json.loads((LESSON / f"{LESSON.name}.{language}.ipynb").read_text(encoding="utf-8"))
     monkeypatch.chdir(LESSON)
     namespace = {}
     for cell in notebook["cells"]:
         source = "".join(cell["source"])
         widgets_shown = ("play_scenario(", "show_quiz(", "show_rules(", "show_help_card(", "show_red_flag_checker(")
         if cell["cell_type"] == "code" and not any(call in source for call in widgets_shown):
-            exec(compile(source, f"lesson.{language}.ipynb", "exec"), namespace)
+            exec(compile(source, f"{LESSON.name}.{language}.ipynb", "exec"), namespace)
     out = capsys.readouterr().out
     assert "dung noi voi bo me nhe!\ndung noi voi bo me nhe!" in out
     assert "110" in out and "163" in out and "78" in out and "34" in out

@@ -72,11 +72,11 @@ def test_the_lesson_runs_and_keeps_every_choice(dummy_comm, tmp_path, monkeypatc
     folder = tmp_path / "unit07"
     shutil.copytree(LESSON, folder, ignore=shutil.ignore_patterns("notalone-progress*.json"))
     monkeypatch.chdir(folder)
-    notebook = nbformat.read(folder / f"lesson.{language}.ipynb", as_version=4)
+    notebook = nbformat.read(folder / f"{LESSON.name}.{language}.ipynb", as_version=4)
     namespace: dict = {}
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            exec(compile(cell.source, f"lesson.{language}.ipynb", "exec"), namespace)
+            exec(compile(cell.source, f"{LESSON.name}.{language}.ipynb", "exec"), namespace)
     friend, practice, quiz = namespace["friend"], namespace["practice"], namespace["quiz"]
     for option in ("listen-first", "name-signs", "tell-adult", "ask-for-time"):
         friend.choose(option)

@@ -72,7 +72,7 @@ def test_the_peer_starter_is_valid_has_todos_in_comments_only_and_needs_work():
 
 
 def test_the_peer_cell_prints_the_engines_located_errors(tmp_path, monkeypatch, capsys):
-    notebook = json.loads((LESSON / "lesson.en.ipynb").read_text(encoding="utf-8"))
+    notebook = json.loads((LESSON / f"{LESSON.name}.en.ipynb").read_text(encoding="utf-8"))
     cells = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
     setup = next(c for c in cells if "use_language" in c)
     check = next(c for c in cells if 'load_scenario("my-scenario.scenario.yaml")' in c)

@@ -77,7 +77,7 @@ def test_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_path, l
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.{lang}.ipynb"
+    notebook = f"{UNIT}/{UNIT}.{lang}.ipynb"
     with running_lesson(server, page, tmp_path, notebook, f"lesson-{lang}"):
 
         chat = page.locator(".notalone-chat").first

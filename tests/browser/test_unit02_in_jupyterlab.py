@@ -26,7 +26,7 @@ def test_unit02_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.en.ipynb"
+    notebook = f"{UNIT}/{UNIT}.en.ipynb"
     with running_lesson(server, page, tmp_path, notebook, "unit02-en"):
 
         inspector = page.locator(".notalone-url-inspector").first

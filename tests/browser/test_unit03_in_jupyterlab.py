@@ -22,7 +22,7 @@ def test_unit03_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.en.ipynb"
+    notebook = f"{UNIT}/{UNIT}.en.ipynb"
     with running_lesson(server, page, tmp_path, notebook, "unit03-en"):
 
         sorter = page.locator(".notalone-sorter").first

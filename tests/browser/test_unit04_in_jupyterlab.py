@@ -32,7 +32,7 @@ def test_unit04_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.{lang}.ipynb"
+    notebook = f"{UNIT}/{UNIT}.{lang}.ipynb"
     words = EXPECTED[lang]
 
     with lab.running_lesson(server, page, tmp_path, notebook, f"unit04-{lang}"):

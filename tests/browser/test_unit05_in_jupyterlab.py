@@ -28,7 +28,7 @@ def test_unit05_lesson_plays_in_jupyterlab_in_vietnamese(jupyterlab_server, brow
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.vi.ipynb"
+    notebook = f"{UNIT}/{UNIT}.vi.ipynb"
     with running_lesson(server, page, tmp_path, notebook, "unit05-vi"):
 
         sorter = page.locator(".notalone-sorter").first

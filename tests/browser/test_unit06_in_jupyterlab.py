@@ -25,7 +25,7 @@ def test_unit06_lesson_plays_in_jupyterlab_in_vietnamese(jupyterlab_server, brow
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.vi.ipynb"
+    notebook = f"{UNIT}/{UNIT}.vi.ipynb"
     with running_lesson(server, page, tmp_path, notebook, "unit06-vi"):
 
         chat = page.locator(".notalone-chat").first

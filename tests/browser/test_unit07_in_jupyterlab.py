@@ -31,7 +31,7 @@ def test_unit07_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
     from playwright.sync_api import expect
 
     server, page = jupyterlab_server, browser_page
-    notebook = f"{UNIT}/lesson.{lang}.ipynb"
+    notebook = f"{UNIT}/{UNIT}.{lang}.ipynb"
     with lab.running_lesson(server, page, tmp_path, notebook, f"unit07-{lang}"):
 
         chats = page.locator(".notalone-chat")
