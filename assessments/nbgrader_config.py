@@ -43,8 +43,31 @@ c.GenerateAssignment.preprocessors = list(GenerateAssignment.preprocessors.defau
 # every released notebook.
 c.IncludeHeaderFooter.header = os.path.join(HERE, "source", "header.ipynb")
 
+# Grading. These lines make plain `nbgrader autograde`, formgrader's Autograde
+# button and `notalone grade` grade alike (`notalone grade` only adds
+# parallel workers and its own checks of each submission before nbgrader runs):
+# - every kernel runs in the sandbox (notalone.sandbox), with the limits below;
+# - chat and quiz points are decided outside the student's kernel, from the
+#   author's key in source/ (notalone.scoring);
+# - text on stderr (a print, a warning) costs no points (FairSaveAutoGrades);
+# - a student's edits to test cells and grading metadata are undone, and
+#   formgrader shows no script from a submission.
+from notalone.grader import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
+c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+
 # Seconds per cell. The widgets load a few small YAML files; nothing is slow.
 c.Execute.timeout = 60
+# Refuse to grade where the sandbox cannot be set up (`notalone doctor` says
+# what to install). False runs student code as you, with the limits only.
+c.SandboxedExecute.sandbox = True
+c.SandboxedExecute.notebook_seconds = 300  # all cells of one notebook
+c.SandboxedExecute.memory_mb = 2048        # per kernel, all its processes
+c.SandboxedExecute.cpu_seconds = 300       # per kernel, all its processes
+c.SandboxedExecute.processes = 64
+c.SandboxedExecute.output_kb = 2048        # every kind of output, per notebook
+c.SandboxedExecute.disk_mb = 256           # the kernel's in-memory folders
 
 # Students' choices live in notalone-progress.json next to their notebook.
 # `nbgrader autograde` copies the files of source/<assignment>/ over the

@@ -9,6 +9,7 @@ kinds of problems real classes have), grades them and writes the class report.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -24,7 +25,7 @@ from widgets.progress import ANSWER_KEY_FILE, PROGRESS_FILE, ProgressStore
 from widgets.rules import rules
 
 from .safe_csv import write_rows
-from .teacher import add_students, gradebook, init_course, release
+from .teacher import add_students, collect, gradebook, init_course, release
 
 
 @lru_cache(maxsize=None)
@@ -58,10 +59,11 @@ def _play(scenario, mastery: dict, rng: random.Random) -> list[tuple[str, str]]:
     return choices
 
 
-def write_submission(root: Path, assignment: str, student: dict, rng: random.Random, submitted_at: datetime) -> Path:
-    """submitted/<student>/<assignment>/ built from the release, as this student might have done it."""
+def write_submission(root: Path, assignment: str, student: dict, rng: random.Random, submitted_at: datetime,
+                     folder: Path | None = None) -> Path:
+    """`folder` (default submitted/<student>/<assignment>/) built from the release, as this student might have done it."""
     release_dir, source_dir = root / "release" / assignment, root / "source" / assignment
-    folder = root / "submitted" / student["id"] / assignment
+    folder = folder or root / "submitted" / student["id"] / assignment
     shutil.copytree(release_dir, folder)
     (folder / "timestamp.txt").write_text(submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f %Z"), encoding="utf-8")
     mean_mastery = sum(student["mastery"].values()) / len(student["mastery"])
@@ -101,6 +103,8 @@ def write_submission(root: Path, assignment: str, student: dict, rng: random.Ran
             for key, record in entries.items():
                 if isinstance(record, dict):
                     store.update_entry(section, key, lambda saved, record=record: saved.update(json.loads(json.dumps(record))))
+    for path in folder.rglob("*"):
+        os.utime(path, (submitted_at.timestamp(), submitted_at.timestamp()))
     return folder
 
 
@@ -122,13 +126,16 @@ def build_class(root: Path, *, students: int = 30, seed: int = 2025, problems: b
         release(root, assignment)
         with gradebook(root) as gb:
             gb.update_or_create_assignment(assignment, duedate=due.replace(tzinfo=None))
+        # Handed in as a class does it: an LMS download with a folder per student, collected by `notalone collect`
+        # (which also files a notebook saved under a wrong name under the right one, for every grader).
+        inbox = root / "downloads" / assignment
         for index, student in enumerate(roster):
             if problems and index == len(roster) - 1:
                 notes.append(f"{student['id']} did not hand in {assignment}")
                 continue
             late = problems and rng.random() < 0.1
             submitted = due + timedelta(hours=rng.randint(1, 30)) if late else due - timedelta(hours=rng.randint(1, 48))
-            folder = write_submission(root, assignment, student, rng, submitted)
+            folder = write_submission(root, assignment, student, rng, submitted, inbox / student["id"])
             if problems and index == 0:
                 notebook = next(folder.glob("*.ipynb"))
                 notebook.rename(folder / f"{notebook.stem} (1).ipynb")
@@ -142,4 +149,6 @@ def build_class(root: Path, *, students: int = 30, seed: int = 2025, problems: b
                         break
                 notebook.write_text(json.dumps(data), encoding="utf-8")
                 notes.append(f"{student['id']} edited a test cell in {assignment}")
+        if inbox.exists():
+            collect(root, assignment, inbox)
     return {"students": [s["id"] for s in roster], "assignments": names, "notes": notes}

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+from traitlets import Bool, Integer
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
@@ -36,7 +37,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from . import scoring
 from .feedback import SafeOutputs, without_hidden_tests
 from .safe_text import printable
-from .sandbox import Limits, Sandbox, open_sandbox
+from .sandbox import Limits, open_sandbox, shared_sandbox, sharing
 from .withhold import KEYED_FILES, withhold_folder
 
 RESULTS_FILE = "notalone-grading.json"
@@ -72,10 +73,8 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)  # seconds by phase (see PHASES)
 
 
-# Set in each worker process: the sandbox that makes kernels and the flags of the current submission.
-_SANDBOX: Sandbox | None = None
+# The flags of the submission being graded in this process (collected by `notalone grade`, logged by nbgrader).
 _FLAGS: list[Flag] = []
-_COURSE_ROOT: Path | None = None
 
 
 # Where the time of the current submission went (seconds by phase), for `bench/autograde.py --profile`.
@@ -108,22 +107,48 @@ def _timed(phase: str):
 def _flag(kind: str, reason: str, resources: dict | None = None) -> None:
     notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
     _FLAGS.append(Flag(kind, reason, notebook))
+    from traitlets.config import Application
+
+    if Application.initialized():  # plain `nbgrader autograde` or formgrader: the flag goes to their log
+        student = (resources or {}).get("nbgrader", {}).get("student", "")
+        Application.instance().log.warning("notalone: %s, %s: %s: %s", printable(student), printable(notebook), kind,
+                                           printable(reason))
 
 
-def reference_notebook(root: Path, assignment: str, notebook: str) -> Path:
+class CoursePreprocessor(NbGraderPreprocessor):
+    """A preprocessor that reads the teacher's own files: the course folder comes from nbgrader's configuration
+    (CourseDirectory.root), as in every nbgrader command."""
+
+    @property
+    def course(self):
+        from nbgrader.coursedir import CourseDirectory
+
+        if getattr(self, "_course", None) is None:
+            self._course = CourseDirectory(config=self.config)
+        return self._course
+
+    def source_folder(self, assignment: str) -> Path:
+        return Path(self.course.format_path(self.course.source_directory, ".", assignment))
+
+    def release_folder(self, assignment: str) -> Path:
+        return Path(self.course.format_path(self.course.release_directory, ".", assignment))
+
+
+def reference_notebook(release_folder: Path, source_folder: Path, notebook: str) -> Path:
     """What the student was given: the release (with the header and nbgrader's metadata), else the source."""
-    release = root / "release" / assignment / f"{notebook}.ipynb"
-    return release if release.exists() else root / "source" / assignment / f"{notebook}.ipynb"
+    release = release_folder / f"{notebook}.ipynb"
+    return release if release.exists() else source_folder / f"{notebook}.ipynb"
 
 
-class RepairStructure(NbGraderPreprocessor):
+class RepairStructure(CoursePreprocessor):
     """Put back what a student changed in the structure: deleted, duplicated, converted or re-labelled
     test cells and edited nbgrader metadata. Each repair is flagged; the student's answers are kept."""
 
     @_timed("staging and checks")
     def preprocess(self, nb, resources):
         assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
-        source = nbformat.read(reference_notebook(_COURSE_ROOT, assignment, notebook), as_version=4)
+        reference = reference_notebook(self.release_folder(assignment), self.source_folder(assignment), notebook)
+        source = nbformat.read(reference, as_version=4)
         source_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if "nbgrader" in c.metadata}
         seen, cells = set(), []
         for cell in nb.cells:
@@ -173,20 +198,20 @@ class RepairStructure(NbGraderPreprocessor):
         return nb, resources
 
 
-def _plans(assignment: str, notebook: str) -> dict[str, scoring.Plan]:
-    """How each autograded cell is decided, from the teacher's source notebook (read once per worker)."""
-    cache_key = (assignment, notebook)
+def _plans(source: Path) -> dict[str, scoring.Plan]:
+    """How each autograded cell is decided, from the teacher's source notebook (read once while unchanged)."""
+    cache_key = (source, source.stat().st_mtime_ns)
     if cache_key not in _PLANS:
-        _PLANS[cache_key] = scoring.plan_notebook(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
+        _PLANS[cache_key] = scoring.plan_notebook(source)
     return _PLANS[cache_key]
 
 
-_PLANS: dict[tuple[str, str], dict] = {}
+_PLANS: dict[tuple[Path, int], dict] = {}
 
 
 @functools.lru_cache(maxsize=None)
-def _model_answer_widgets(assignment: str, notebook: str) -> frozenset[str]:
-    return scoring.model_answer_widgets(_COURSE_ROOT / "source" / assignment / f"{notebook}.ipynb")
+def _model_answer_widgets(source: Path, changed: int) -> frozenset[str]:
+    return scoring.model_answer_widgets(source)
 
 
 def _key(path: Path) -> scoring.Key:
@@ -205,20 +230,21 @@ def _grade_id(cell) -> str | None:
     return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
-class PlanExternalScores(NbGraderPreprocessor):
+class PlanExternalScores(CoursePreprocessor):
     """Before the kernel starts: read the submission's saved choices, and give the kernel only what it may run
     (decision and quiz cells become comments; code checks lose their expected values)."""
 
     @_timed("staging and checks")
     def preprocess(self, nb, resources):
         assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
-        plans = _plans(assignment, notebook)
+        source = self.source_folder(assignment) / f"{notebook}.ipynb"
+        plans = _plans(source)
         folder = Path(resources["metadata"]["path"])
         progress, problem = scoring.read_progress(folder)
         if problem and any(plan.kind != "checks" for plan in plans.values()):
             _flag("invalid", problem + ": the chat and quiz score 0", resources)
         resources["notalone"] = {"plans": plans, "progress": progress, "progress_problem": problem, "sources": {}}
-        for where in scoring.borrowed_from_the_course(nb, _model_answer_widgets(assignment, notebook)):
+        for where in scoring.borrowed_from_the_course(nb, _model_answer_widgets(source, source.stat().st_mtime_ns)):
             _flag("review", where + " where the model answer writes it: check this answer by hand", resources)
         for cell in nb.cells:
             plan = plans.get(_grade_id(cell))
@@ -228,7 +254,7 @@ class PlanExternalScores(NbGraderPreprocessor):
         return nb, resources
 
 
-class DecideExternalScores(NbGraderPreprocessor):
+class DecideExternalScores(CoursePreprocessor):
     """After the kernel ran: every planned cell's outputs become the grader's verdict, from the key and
     plain data only. Whatever the kernel printed or displayed in those cells is dropped."""
 
@@ -238,7 +264,7 @@ class DecideExternalScores(NbGraderPreprocessor):
         if not state:
             return nb, resources
         assignment = resources["nbgrader"]["assignment"]
-        source_folder = _COURSE_ROOT / "source" / assignment
+        source_folder = self.source_folder(assignment)
         keys: dict[str, scoring.Key] = {}
         for cell in nb.cells:
             grade_id = _grade_id(cell)
@@ -260,16 +286,36 @@ class DecideExternalScores(NbGraderPreprocessor):
 class SandboxedExecute(Execute):
     """nbgrader's Execute, with a fresh kernel from the sandbox and limits on time and output. The output
     limit counts every message the kernel sends (streams, displays and their updates, results, errors,
-    widget messages), and the saved notebook is held to it too."""
+    widget messages), and the saved notebook is held to it too.
+
+    Set in nbgrader_config.py (`c.SandboxedExecute.memory_mb = 1024`); seconds per cell is nbgrader's own
+    `c.Execute.timeout`. Plain `nbgrader autograde`, formgrader and `notalone grade` read the same options."""
 
     store_widget_state = False
     shutdown_kernel = "immediate"  # the kernel's work is done; its namespaces end with it
 
+    sandbox = Bool(True, help="Run every kernel in the Bubblewrap sandbox (notalone.sandbox). Grading refuses to "
+                              "run where it cannot be set up; False runs student code as you, with limits only.").tag(config=True)
+    notebook_seconds = Integer(Limits.notebook_seconds, help="Seconds per notebook, all cells.").tag(config=True)
+    memory_mb = Integer(Limits.memory_mb, help="Memory per kernel (MiB), all its processes.").tag(config=True)
+    processes = Integer(Limits.processes, help="Processes per kernel.").tag(config=True)
+    output_kb = Integer(Limits.output_kb, help="Output per notebook (KiB), every kind of message.").tag(config=True)
+    file_mb = Integer(Limits.file_mb, help="Largest file a kernel may write (MiB).").tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="CPU seconds per kernel, all its processes.").tag(config=True)
+    disk_mb = Integer(Limits.disk_mb, help="Size of each kernel's in-memory working folder, /tmp and /dev/shm "
+                                           "(MiB).").tag(config=True)
+
+    def limits(self) -> Limits:
+        return Limits(cell_seconds=int(self.timeout or Limits.cell_seconds), notebook_seconds=self.notebook_seconds,
+                      memory_mb=self.memory_mb, processes=self.processes, output_kb=self.output_kb,
+                      file_mb=self.file_mb, cpu_seconds=self.cpu_seconds, disk_mb=self.disk_mb)
+
     def preprocess(self, nb, resources, km=None):
-        manager, slot = _SANDBOX.new_kernel()
-        limits = _SANDBOX.limits
+        self._sandbox = shared_sandbox(self.limits(), enabled=self.sandbox)
+        manager, slot = self._sandbox.new_kernel()
+        limits = self._sandbox.limits
         self._output_bytes, self._over_output, self._killed, self._timed_out = 0, False, None, []
-        slot.add_files(Path(resources["metadata"]["path"]))
+        slot.add_files(Path(resources["metadata"]["path"]), keep=self._may_reach_kernel(resources))
         withhold_folder(slot.work)  # the kernel never sees a key, even the copies nbgrader took from source/
         resources = {**resources, "metadata": {**resources.get("metadata", {}), "path": str(slot.work)}}
 
@@ -288,18 +334,21 @@ class SandboxedExecute(Execute):
             try:
                 nb, resources = super().preprocess(nb, resources, km=manager)
                 _flag_limits_hit(nb, limits, resources, self._timed_out)
-                stopped = _SANDBOX.stopped_because(manager)
+                stopped = self._sandbox.stopped_because(manager)
                 if stopped:
                     _flag("limit", f"{stopped} hit: a process of the kernel was stopped", resources)
                 return nb, resources
             except Exception as error:  # noqa: BLE001 - a dying kernel must not stop the batch
-                reason = self._killed or _SANDBOX.stopped_because(manager) or _kernel_death_reason(error)
+                reason = self._killed or self._sandbox.stopped_because(manager) or _kernel_death_reason(error)
                 _flag("limit", f"{reason}; the cells that did not run score 0", resources)
                 _mark_unexecuted(nb, reason)
                 return nb, resources
         finally:
             watchdog.cancel()
             with _Timer("kernel start and stop"):
+                if getattr(self, "kc", None) is not None:
+                    self.kc.stop_channels()
+                    self.kc = None
                 try:
                     _run(manager.shutdown_kernel(now=True))
                 except Exception:  # noqa: BLE001
@@ -308,6 +357,33 @@ class SandboxedExecute(Execute):
             if self._over_output:
                 _flag("limit", f"output limit ({limits.output_kb} KiB across all outputs): the rest was dropped", resources)
             _hold_saved_size(nb, limits, resources)
+
+    def _may_reach_kernel(self, resources):
+        """Which of the files nbgrader copied next to the notebook the kernel gets. `notalone grade` staged and
+        checked them already; plain `nbgrader autograde` copies a submission as it is (following links), so the
+        same rules are applied here: nothing that could stand in for code, nothing oversized, and nothing that was
+        a link in the submission (nbgrader copied what it pointed at, perhaps one of your files)."""
+        from nbgrader.coursedir import CourseDirectory
+
+        info = resources.get("nbgrader", {})
+        course = CourseDirectory(config=self.config)
+        submitted = Path(course.format_path(course.submitted_directory, info.get("student", "."), info.get("assignment", ".")))
+        source = Path(course.format_path(course.source_directory, ".", info.get("assignment", ".")))
+
+        def keep(relative: Path, path: Path) -> bool:
+            if (source / relative).is_file():
+                return True  # the teacher's own file, which nbgrader copied over the student's
+            reason = None
+            if could_shadow_code(relative):
+                reason = "could replace code that grading runs (a module, package, path file or hidden folder)"
+            elif any((submitted / Path(*relative.parts[:i])).is_symlink() for i in range(1, len(relative.parts) + 1)):
+                reason = "is a link, not a file"
+            elif path.stat().st_size > MAX_FILE_MB * 2**20:
+                reason = f"is larger than {MAX_FILE_MB} MB"
+            if reason:
+                _flag("invalid", f"{printable(relative)} {reason}: not given to the kernel", resources)
+            return reason is None
+        return keep
 
     async def async_start_new_kernel(self, **kwargs):
         with _Timer("kernel start and stop"):
@@ -329,10 +405,10 @@ class SandboxedExecute(Execute):
     def process_message(self, msg, cell, cell_index):
         if msg.get("msg_type") not in QUIET_MESSAGES:
             self._output_bytes += _message_bytes(msg)
-            if self._output_bytes > _SANDBOX.limits.output_kb * 1024:
+            if self._output_bytes > self._sandbox.limits.output_kb * 1024:
                 if not self._over_output:
                     self._over_output = True
-                    self._stop(f"output limit ({_SANDBOX.limits.output_kb} KiB)")
+                    self._stop(f"output limit ({self._sandbox.limits.output_kb} KiB)")
                 if msg.get("msg_type") != "status":
                     return None
         return super().process_message(msg, cell, cell_index)
@@ -466,20 +542,57 @@ class PromptCheckCellMetadata(CheckCellMetadata):
         return nb, resources
 
 
-def grading_config(root: Path):
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+# nbgrader's Autograde steps with the course's own. The course's nbgrader_config.py sets these, so plain
+# `nbgrader autograde`, formgrader's Autograde button and `notalone grade` grade alike.
+SANITIZE_PREPROCESSORS = ["nbgrader.preprocessors.ClearOutput", "notalone.grader.RepairStructure",
+                          "nbgrader.preprocessors.DeduplicateIds", "nbgrader.preprocessors.OverwriteKernelspec",
+                          "nbgrader.preprocessors.OverwriteCells", "notalone.grader.PromptCheckCellMetadata"]
+# SafeOutputs: what formgrader shows the teacher carries no script either.
+AUTOGRADE_PREPROCESSORS = ["notalone.grader.PlanExternalScores", "notalone.grader.SandboxedExecute",
+                           "notalone.grader.DecideExternalScores", "notalone.feedback.SafeOutputs",
+                           "nbgrader.preprocessors.IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
+                           "nbgrader.preprocessors.LimitOutput", "notalone.grader.FairSaveAutoGrades",
+                           "nbgrader.preprocessors.AssignLatePenalties", "notalone.grader.PromptCheckCellMetadata"]
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() if (root / "nbgrader_config.py").exists() else Config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.submitted_directory = str(STAGING)
-    config.Autograde.sanitize_preprocessors = [ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec,
-                                               OverwriteCells, PromptCheckCellMetadata]
-    # SafeOutputs: what formgrader shows the teacher carries no script either.
-    config.Autograde.autograde_preprocessors = [PlanExternalScores, SandboxedExecute, DecideExternalScores, SafeOutputs,
-                                                IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                                FairSaveAutoGrades, AssignLatePenalties, PromptCheckCellMetadata]
+
+def _names(preprocessors) -> list[str]:
+    return [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in preprocessors]
+
+
+def grading_config(root: Path, settings: dict | None = None):
+    """The course's nbgrader configuration (Jupyter's folders, then the course's nbgrader_config.py), with
+    `settings` (SandboxedExecute options, and "timeout" for nbgrader's seconds per cell) given on the command line.
+    A course made before its nbgrader_config.py named the course's grading steps gets them here."""
+    from .config import course_config
+
+    config = course_config(root)
+    autograde = config.get("Autograde", {})
+    if "sanitize_preprocessors" not in autograde and "autograde_preprocessors" not in autograde:
+        config.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)
+        config.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
+    for name, value in (settings or {}).items():
+        if name == "timeout":
+            config.Execute.timeout = value
+        else:
+            setattr(config.SandboxedExecute, name, value)
     return config
+
+
+def grading_differences(config) -> list[str]:
+    """How the configured grading differs from the course's own steps (empty when it is the same)."""
+    problems = []
+    for name, expected in (("sanitize_preprocessors", SANITIZE_PREPROCESSORS), ("autograde_preprocessors", AUTOGRADE_PREPROCESSORS)):
+        configured = _names(config.Autograde.get(name, []))
+        missing = [step for step in expected if step not in configured]
+        if missing:
+            problems.append(f"c.Autograde.{name} leaves out {', '.join(missing)}")
+    return problems
+
+
+def limits_settings(limits: Limits) -> dict:
+    """`settings` for grading_config that hold every limit to `limits`."""
+    return {"timeout": limits.cell_seconds, **{name: getattr(limits, name) for name in
+            ("notebook_seconds", "memory_mb", "processes", "output_kb", "file_mb", "cpu_seconds", "disk_mb")}}
 
 
 def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
@@ -540,6 +653,7 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
                 flags.append(Flag("invalid", f"{printable(name)} is missing from the submission", name[:-6]))
     for name, path in present.items():
         _copy_plain(path, staged / name)
+    flags += [Flag(*flag) for flag in __import__("notalone.handin").handin.stage_embedded_progress(staged)]  # one-file hand-in
     return flags
 
 
@@ -552,18 +666,18 @@ def _copy_plain(source: Path, destination: Path) -> None:
     os.utime(destination, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
-def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
-    global _SANDBOX, _COURSE_ROOT
+def _worker(index: int, root: str, assignment: str, config, tasks, results) -> None:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    _COURSE_ROOT = Path(root)
-    _SANDBOX = _SHARED_SANDBOX
-    config = grading_config(_COURSE_ROOT)
-    config.Execute.timeout = _SANDBOX.limits.cell_seconds
+    course_root = Path(root)
+    config = config.copy()
+    config.CourseDirectory.submitted_directory = str(STAGING)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    if hasattr(_SANDBOX, "use_uid_block"):
-        _SANDBOX.use_uid_block(index + 1)
+    execute = SandboxedExecute(config=config)
+    sandbox = shared_sandbox(execute.limits(), enabled=execute.sandbox)  # the one opened before the fork
+    if hasattr(sandbox, "use_uid_block"):
+        sandbox.use_uid_block(index + 1)
     while (student := tasks.get()) is not None:
         results.put(("started", index, student))
         started, log = time.time(), ""
@@ -571,7 +685,7 @@ def _worker(index: int, root: str, assignment: str, tasks, results) -> None:
         _TIMINGS.clear()
         try:
             with _Timer("staging and checks"):
-                _FLAGS.extend(stage_submission(_COURSE_ROOT, assignment, student))
+                _FLAGS.extend(stage_submission(course_root, assignment, student))
             before = sum(_TIMINGS.values())
             converting = time.perf_counter()
             result = api.autograde(assignment, student, force=True, create=True)
@@ -592,27 +706,27 @@ def _last_error_line(log: str) -> str:
     return printable((errors or lines or ["unknown error"])[-1][:300])
 
 
-_SHARED_SANDBOX: Sandbox | None = None
-
-
 def submitted_students(root: Path, assignment: str) -> list[str]:
     folder = root / "submitted"
     return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir()) if folder.exists() else []
 
 
 def grade(root: Path, assignment: str, *, students: list[str] | None = None, workers: int | None = None,
-          sandbox: bool = True, limits: Limits | None = None, progress=None, announce=None) -> list[Outcome]:
+          sandbox: bool | None = None, limits: Limits | None = None, settings: dict | None = None, progress=None,
+          announce=None) -> list[Outcome]:
     """Autograde every submission of `assignment` into nbgrader's gradebook. Returns one Outcome per student."""
     return grade_assignments(root, [assignment], students=students, workers=workers, sandbox=sandbox, limits=limits,
-                             progress=progress, announce=announce)[assignment]
+                             settings=settings, progress=progress, announce=announce)[assignment]
 
 
 def grade_assignments(root: Path, assignments: list[str], *, students: list[str] | None = None, workers: int | None = None,
-                      sandbox: bool = True, limits: Limits | None = None, progress=None,
-                      announce=None) -> dict[str, list[Outcome]]:
+                      sandbox: bool | None = None, limits: Limits | None = None, settings: dict | None = None,
+                      progress=None, announce=None) -> dict[str, list[Outcome]]:
     """Autograde several assignments with one sandbox (started once). Every assignment's plans are checked
-    before anyone is graded. `progress(done, total, outcome)` is called per student, `announce(mechanisms)` once."""
-    global _SHARED_SANDBOX
+    before anyone is graded. `progress(done, total, outcome)` is called per student, `announce(mechanisms)` once.
+
+    The sandbox and the limits are the course's configuration (c.SandboxedExecute, c.Execute.timeout);
+    `sandbox`, `limits` and `settings` (some SandboxedExecute options) replace what they name."""
     from nbgrader.apps import NbGraderAPI  # noqa: F401 - imported once here, before the workers fork
 
     from .teacher import ensure_scripts_on_path
@@ -623,27 +737,27 @@ def grade_assignments(root: Path, assignments: list[str], *, students: list[str]
     results: dict[str, list[Outcome]] = {a: [] for a in assignments}
     if not any(classes.values()):
         return results
-    config = grading_config(root)
-    cell_seconds = config.Execute.get("timeout") if "Execute" in config and "timeout" in config.Execute else None
-    limits = limits or Limits(cell_seconds=int(cell_seconds or Limits.cell_seconds))
-    with open_sandbox(limits, enabled=sandbox, wait=False) as shared:  # starts while the plans are checked
+    settings = {**(limits_settings(limits) if limits else {}), **(settings or {})}
+    if sandbox is not None:
+        settings["sandbox"] = sandbox
+    config = grading_config(root, settings)
+    execute = SandboxedExecute(config=config)
+    limits = execute.limits()
+    with open_sandbox(limits, enabled=execute.sandbox, wait=False) as shared:  # starts while the plans are checked
         for assignment in assignments:
             _check_plans(root, assignment)
-        _SHARED_SANDBOX = shared.ready()
-        if announce:
-            announce(shared.mechanisms)
-        try:
+        with sharing(shared.ready()):
+            if announce:
+                announce(shared.mechanisms)
             for assignment, names in classes.items():
                 if not names:
                     continue
                 notebooks = max(1, len(list((root / "source" / assignment).glob("*.ipynb"))))
                 deadline = limits.notebook_seconds * notebooks + 120  # per student: staging, nbgrader, every notebook
                 count = max(1, min(workers or (os.cpu_count() or 2), len(names)))
-                outcomes = run_workers(_worker, (str(root), assignment), names, count, deadline, progress)
+                outcomes = run_workers(_worker, (str(root), assignment, config), names, count, deadline, progress)
                 save_outcomes(root, outcomes)
                 results[assignment] = sorted(outcomes, key=lambda o: o.student)
-        finally:
-            _SHARED_SANDBOX = None
     return results
 
 
@@ -743,10 +857,8 @@ class _WorkerPool:
 
 def _check_plans(root: Path, assignment: str) -> None:
     """Stop before grading anyone when the grader could not decide a cell by itself (the error says where)."""
-    _PLANS.clear()
-    _model_answer_widgets.cache_clear()
     for notebook in sorted((root / "source" / assignment).glob("*.ipynb")):
-        scoring.plan_notebook(notebook)
+        _plans(notebook)
 
 
 def save_outcomes(root: Path, outcomes: list[Outcome]) -> None:

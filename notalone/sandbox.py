@@ -12,6 +12,8 @@ CPU time) count everything a kernel starts, and every process a kernel starts di
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -150,11 +152,21 @@ class KernelSlot:
             if self.uid is not None:
                 os.chown(folder, self.uid, self.uid)
 
-    def add_files(self, source: Path, skip=("*.ipynb",)) -> None:
+    def add_files(self, source: Path, skip=("*.ipynb",), keep=None) -> None:
         """Copy the notebook's folder (not the notebooks themselves) for the kernel: plain files only, with no
-        setuid, setgid or sticky bit and readable by the kernel alone."""
-        shutil.copytree(source, self.work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*skip),
-                        copy_function=shutil.copyfile, symlinks=False)
+        setuid, setgid or sticky bit and readable by the kernel alone. `keep(relative, path)` may refuse a file."""
+        skipped = shutil.ignore_patterns(*skip)
+
+        def ignore(folder, names):
+            ignored = set(skipped(folder, names))
+            if keep is not None:
+                for name in names:
+                    path = Path(folder) / name
+                    if name not in ignored and path.is_file() and not keep(path.relative_to(source), path):
+                        ignored.add(name)
+            return ignored
+
+        shutil.copytree(source, self.work, dirs_exist_ok=True, ignore=ignore, copy_function=shutil.copyfile, symlinks=False)
         for path in [self.work, *self.work.rglob("*")]:
             if path.is_symlink():
                 path.unlink()
@@ -495,6 +507,45 @@ class ZygoteSandbox(Sandbox):
             self.process.wait()
         self._remove_cgroups()
         super().close()
+
+
+_SHARED: dict = {"sandbox": None, "owned": False}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_sandbox(limits: Limits, *, enabled: bool = True) -> Sandbox:
+    """The sandbox this process grades with: the one `notalone grade` opened before its workers forked (see
+    `sharing`), or else one opened on first use and kept until the process ends (plain `nbgrader autograde`,
+    formgrader's Autograde button). A change of limits or of `enabled` opens a new one."""
+    with _SHARED_LOCK:
+        current = _SHARED["sandbox"]
+        if current is not None and current.limits == limits and isinstance(current, NoSandbox) != enabled:
+            return current
+        if current is not None and _SHARED["owned"]:
+            current.close()
+        sandbox = open_sandbox(limits, enabled=enabled)
+        if not _SHARED["owned"]:
+            atexit.register(_close_shared)
+        _SHARED.update(sandbox=sandbox, owned=True, pid=os.getpid())
+        return sandbox
+
+
+def _close_shared() -> None:
+    if _SHARED["owned"] and _SHARED["sandbox"] is not None and _SHARED.get("pid") == os.getpid():
+        _SHARED["sandbox"].close()
+    _SHARED.update(sandbox=None, owned=False)
+
+
+@contextlib.contextmanager
+def sharing(sandbox: Sandbox):
+    """Make `sandbox` the one `shared_sandbox` returns in this process and the processes it forks."""
+    previous = dict(_SHARED)
+    _SHARED.update(sandbox=sandbox, owned=False)
+    try:
+        yield sandbox
+    finally:
+        _SHARED.clear()
+        _SHARED.update(previous)
 
 
 def open_sandbox(limits: Limits | None = None, *, enabled: bool = True, wait: bool = True) -> Sandbox:

@@ -71,7 +71,6 @@ def test_grade_shows_ids_and_reasons_escaped_in_every_line(tmp_path, monkeypatch
         return {assignments[0]: [outcome]}
 
     monkeypatch.setattr(grader, "grade_assignments", fake_grade)
-    monkeypatch.setattr(cli, "_limits", lambda args: None)
     assert main(["grade", "unit01", "--course", str(tmp_path)]) == 0
     out, err = capsys.readouterr()
     assert not RAW.search(out.replace("\n", "")) and not RAW.search(err.replace("\n", "")), (out, err)
