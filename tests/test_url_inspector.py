@@ -1,6 +1,7 @@
 """The URL inspector: the pure model (splitting, punycode, look-alikes, short links), its content
 files (errors name file, line and field) and its ipywidgets view driven headlessly."""
 
+import html
 import subprocess
 import sys
 
@@ -36,11 +37,15 @@ def test_a_link_is_split_into_every_part():
 
 @pytest.mark.parametrize("host, domain, suffix", [
     ("www.vietcombank.com.vn", "vietcombank.com.vn", "com.vn"),   # the longest suffix wins: com.vn, not vn
+    ("vietcombank.online", "vietcombank.online", "online"),       # the full Public Suffix List: every real ending
+    ("zalo.com.vn.example.cm", "example.cm", "cm"),
+    ("hoc.vietcombank.com.cm", "vietcombank.com.cm", "com.cm"),
+    ("someone.github.io", "someone.github.io", "github.io"),      # private suffixes: each user owns their own site
     ("chinhphu.vn", "chinhphu.vn", "vn"),
     ("bocongan.gov.vn.tra-cuu.example", "tra-cuu.example", "example"),
     ("a.b.c.test", "c.test", "test"),
 ])
-def test_the_registered_domain_comes_from_the_bundled_suffix_list(host, domain, suffix):
+def test_the_registered_domain_comes_from_the_public_suffix_list(host, domain, suffix):
     parts = split_url(f"https://{host}/")
     assert (parts.domain, parts.suffix) == (domain, suffix)
 
@@ -65,7 +70,8 @@ def test_punycode_is_decoded_and_unicode_is_encoded():
 
 
 @pytest.mark.parametrize("url, problem", [("", "empty"), ("https://a b.example", "spaces"), ("https://", "no-host"),
-                                          ("https://x.example:99999/", "bad-port"), ("https://a_b.example/", "bad-host")])
+                                          ("https://x.example:99999/", "bad-port"), ("https://a<b.example/", "bad-host"),
+                                          ("http://1.2.3.4.5/", "bad-host"), ("https://x.example:8o/", "bad-port")])
 def test_unreadable_links_say_why(url, problem):
     assert split_url(url).problem == problem
     assert problem in PROBLEMS
@@ -79,7 +85,7 @@ def test_reserved_names_and_documentation_addresses():
 
 @pytest.mark.parametrize("name", ["vietcombank", "VietC0mBank", f"vietcomb{CYRILLIC_A}nk", "vietcornbank", "vietcomb\u1ea1nk", "vietc\u03bfmbank"])
 def test_the_skeleton_undoes_look_alike_characters(name):
-    assert skeleton(name) == "vietcombank"
+    assert skeleton(name) == skeleton("vietcombank") == "vletcombank"  # i, l, 1 and I look alike: one letter
 
 
 # Inspecting a link -----------------------------------------------------------------
@@ -189,7 +195,7 @@ CASES = {
     "real-site-target": ('target: "https://vietcombank-secure.example/login"', 'target: "https://vietcombank-secure.com/login"',
                          "shorteners.links[1].target", "vietcombank-secure.com", "neither a trusted site"),
     "unknown-ending": ("  - domain: bocongan.gov.vn", "  - domain: bocongan.gov.zz", "trusted[1].domain", "bocongan.gov.zz",
-                       "does not end in a known public suffix"),
+                       "does not end in a real public suffix"),
     "trusted-subdomain": ("  - domain: bocongan.gov.vn", "  - domain: www.bocongan.gov.vn", "trusted[1].domain", "www.bocongan",
                           "list its registered domain 'bocongan.gov.vn'"),
     "reserved-trusted": ("  - domain: bocongan.gov.vn", "  - domain: police.example", "trusted[1].domain", "police.example",
@@ -298,3 +304,234 @@ def test_links_and_content_are_escaped(dummy_comm, tmp_path):
     assert "<script>" not in view._title.value and "&lt;script&gt;" in view._title.value
     view.inspect("https://x.example/<img src=x onerror=alert(1)>")
     assert "<img" not in view._result.value and "&lt;img" in view._result.value
+
+
+# Real links (issue 14): browsers' parsing, every real ending, Unicode's confusables -------------
+VN_SITES = FIXTURES / "vn-sites.links.yaml"
+
+
+@pytest.fixture(scope="module")
+def vn_sites():
+    return load_links(VN_SITES)
+
+
+# (link, the trusted site it imitates, a finding it must have). Each is "suspicious".
+LOOKALIKES = [
+    # the trusted name under another real ending (the full Public Suffix List)
+    ("https://vietcombank.online/dang-nhap", "vietcombank.com.vn", "other-suffix"),
+    ("https://vietcombank.co/otp", "vietcombank.com.vn", "other-suffix"),
+    ("https://shopee.com.cm/flash-sale", "shopee.vn", "other-suffix"),
+    ("https://tiktok.com.vn/nhan-xu", "tiktok.com", "other-suffix"),
+    # the whole trusted domain in front of another registered domain
+    ("https://zalo.com.vn.example.cm/login", "zalo.me", "trusted-in-subdomain"),
+    ("https://techcombank.com.vn.xac-thuc.online/", "techcombank.com", "trusted-in-subdomain"),
+    ("https://vietcombank.com.vn.cm/", "vietcombank.com.vn", "trusted-in-subdomain"),
+    ("https://dichvucong.gov.vn.hoso.example/", "dichvucong.gov.vn", "trusted-in-subdomain"),
+    ("https://hust.edu.vn.tuyen-sinh.example/", "hust.edu.vn", "trusted-in-subdomain"),
+    ("https://www.facebook.com-profile.example/", "facebook.com", "trusted-in-subdomain"),
+    ("https://shopee.vn-khuyenmai.shop/", "shopee.vn", "trusted-in-subdomain"),
+    ("https://zalo.verify-account.cm/", "zalo.me", "trusted-in-subdomain"),
+    ("https://tiktko.com.nhan-qua.example/", "tiktok.com", "trusted-in-subdomain"),   # misspelt, in front
+    # two neighbouring letters swapped
+    ("https://vietcombnak.com.vn/", "vietcombank.com.vn", "transposed"),
+    ("https://tiktko.com/", "tiktok.com", "transposed"),
+    ("https://faecbook.com/login", "facebook.com", "transposed"),
+    ("https://mbbnak.vn/", "mbbank.com.vn", "transposed"),
+    # a trusted name split by hyphens or dots
+    ("https://viet-com-bank.online/", "vietcombank.com.vn", "extra-words"),
+    ("https://face-book.com.login-check.example/", "facebook.com", "trusted-in-subdomain"),
+    ("https://mb-bank.vn-otp.example/", "mbbank.com.vn", "trusted-in-subdomain"),
+    ("https://dich-vu-cong.gov-vn.online/", "dichvucong.gov.vn", "trusted-in-subdomain"),
+    ("https://vietcom.bank.cm/", "vietcombank.com.vn", "split-name"),
+    ("https://tik.tok.example/", "tiktok.com", "split-name"),
+    # look-alike letters from other alphabets (Unicode's full confusables data)
+    ("https://f\u0430cebook.com/", "facebook.com", "confusable"),            # Cyrillic а
+    ("https://tikt\u03bfk.com/", "tiktok.com", "confusable"),               # Greek ο
+    ("https://zal\u043e.me/", "zalo.me", "confusable"),                     # Cyrillic о
+    ("https://xn--tktok-n2e.com/", "tiktok.com", "confusable"),             # Cyrillic і, as punycode
+    ("https://\uff56ietcombank.com.vn.\uff4c\uff4f\uff47\uff49\uff4e.example/", "vietcombank.com.vn", "trusted-in-subdomain"),  # full-width letters
+    # one letter wrong, added or missing
+    ("https://vietcombak.com.vn/", "vietcombank.com.vn", "typo"),
+    ("https://techcombankk.com/", "techcombank.com", "typo"),
+    ("https://shoppe.vn/", "shopee.vn", "typo"),
+    ("https://dichvucog.online/", "dichvucong.gov.vn", "typo"),
+    ("https://tiktok1.com/", "tiktok.com", "typo"),
+    # ASCII swaps: digits for letters, rn for m
+    ("https://faceb00k.com/", "facebook.com", "swap"),
+    ("https://rnbbank.com.vn/", "mbbank.com.vn", "swap"),
+    ("https://techcornbank.com/", "techcombank.com", "swap"),
+    ("https://vletcombank.com.vn/", "vietcombank.com.vn", "swap"),          # l for i
+    # extra words, also around a misspelt name
+    ("https://vietcombank-secure.com.vn/", "vietcombank.com.vn", "extra-words"),
+    ("https://tiktok-rewards.online/", "tiktok.com", "extra-words"),
+    ("https://xac-minh-vietcombnak.example/", "vietcombank.com.vn", "extra-words"),
+    # what browsers really open: '\' is '/', %-codes are decoded
+    ("https://evil.example\\@vietcombank.com.vn", "vietcombank.com.vn", "trusted-in-path"),
+    ("https:\\\\vietcombank-secure.example\\dang-nhap", "vietcombank.com.vn", "extra-words"),
+    ("https://%76ietcombank.com.vn.login.example/", "vietcombank.com.vn", "trusted-in-subdomain"),
+    ("https://vietcombank%2Ecom%2Evn.xac-minh.example/", "vietcombank.com.vn", "trusted-in-subdomain"),
+    ("https://login-secure.example/www.vietcombank.com.vn/dang-nhap", "vietcombank.com.vn", "trusted-in-path"),
+]
+
+
+@pytest.mark.parametrize("url, imitated, code", LOOKALIKES, ids=[case[0] for case in LOOKALIKES])
+def test_real_world_lookalikes_are_caught(vn_sites, url, imitated, code):
+    inspection = inspect_url(url, vn_sites)
+    assert inspection.verdict == "suspicious", inspection.codes
+    assert code in inspection.codes
+    assert inspection.imitates is not None and inspection.imitates.domain == imitated
+    assert inspection.trusted is None
+
+
+@pytest.mark.parametrize("url, written, address", [
+    ("http://3232235777/vietcombank", "3232235777", "192.168.1.1"),      # one number
+    ("http://0xC0A80101/login", "0xc0a80101", "192.168.1.1"),            # hexadecimal
+    ("http://0300.0250.0.1/", "0300.0250.0.1", "192.168.0.1"),           # octal
+    ("http://192.168.257/", "192.168.257", "192.168.1.1"),               # three parts: the last fills two bytes
+    ("http://0x7f.1/", "0x7f.1", "127.0.0.1"),                           # mixed
+    ("https://0xcb.0x0.0x71.7/zalo", "0xcb.0x0.0x71.7", "203.0.113.7"),
+])
+def test_numbers_browsers_open_as_ip_addresses_are_flagged(vn_sites, url, written, address):
+    parts = split_url(url)
+    assert parts.is_ip and parts.host_ascii == address and parts.ip_written == written
+    inspection = inspect_url(url, vn_sites)
+    assert inspection.verdict == "suspicious"
+    assert {"ip-disguised", "ip-address"} <= set(inspection.codes)
+    assert address in inspection.findings[0].explain("vi") and written in inspection.findings[0].explain("en")
+
+
+def test_plain_ip_addresses_are_flagged_without_a_disguise(vn_sites):
+    for url in ("http://203.0.113.7/", "http://[::ffff:c0a8:101]/", "http://203.0.113.7./"):
+        inspection = inspect_url(url, vn_sites)
+        assert "ip-address" in inspection.codes and "ip-disguised" not in inspection.codes, url
+        assert inspection.verdict == "suspicious"
+
+
+GENUINE = [
+    "https://www.vietcombank.com.vn/",
+    "HTTPS://WWW.VIETCOMBANK.COM.VN/KhachHang",                 # upper case
+    "https://vietcombank.com.vn./",                             # a trailing dot
+    "https://vietcombank.com.vn:443/",                          # the default port written out
+    "http://mbbank.com.vn:80/",
+    "https://www.facebook.com/groups/lop10a1?ref=share",        # a query string
+    "https://www.tiktok.com/@truonghoc.official/video/123",     # @ in the path
+    "https://shopee.vn/search?keyword=ao#@top",                 # @ in the fragment
+    "https://vietcombank.com.vn/vi-VN?x=a@b",                   # @ in the query
+    "https://chat.zalo.me/?phone=0900000000",
+    "https://ID.ZALO.ME.:443/account?continue=https%3A%2F%2Fchat.zalo.me",
+    "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html",
+    "https://ctt.hust.edu.vn/",                                 # a school's subdomain
+    "https://www.techcombank.com/khach-hang-ca-nhan",
+    "facebook.com/profile",                                     # no scheme
+    "https:www.facebook.com/",                                  # browsers add the slashes
+]
+
+
+@pytest.mark.parametrize("url", GENUINE)
+def test_genuine_addresses_stay_trusted(vn_sites, url):
+    inspection = inspect_url(url, vn_sites)
+    assert inspection.verdict == "trusted", inspection.codes
+    assert not [f.code for f in inspection.findings if f.severity in ("danger", "warning")]
+
+
+@pytest.mark.parametrize("url", ["https://vnexpress.net/", "https://thanhnien.vn/giao-duc", "https://www.youtube.com/watch?v=abc",
+                                 "https://www.google.com/search?q=vietcombank", "https://dichvucong.hanoi.gov.vn/",
+                                 "https://hocmai.vn/", "https://vtv.vn/"])
+def test_ordinary_sites_not_on_the_list_are_unknown_not_suspicious(vn_sites, url):
+    inspection = inspect_url(url, vn_sites)
+    assert inspection.codes == ["not-trusted"] and inspection.verdict == "unknown"
+
+
+@pytest.mark.parametrize("url, host, path", [
+    ("https://vietcombank.com.vn\\@evil.example", "vietcombank.com.vn", "/@evil.example"),   # '\' ends the host in browsers
+    ("https:/\\evil.example/a", "evil.example", "/a"),
+    ("https:evil.example", "evil.example", ""),
+    ("https:///evil.example", "evil.example", ""),
+    ("https://%65vil.example/", "evil.example", "/"),
+    ("https://EVIL.example\u3002test/", "evil.example.test", "/"),
+    ("https://user:pass@evil.example:8080/", "evil.example", "/"),
+    ("https://b\u00fccher.example/", "b\u00fccher.example", "/"),
+])
+def test_links_are_split_the_way_browsers_split_them(url, host, path):
+    parts = split_url(url)
+    assert parts.valid and parts.host_unicode == host and parts.path == path
+
+
+def test_hosts_browsers_refuse_are_unreadable():
+    for url in ("http://1.2.3.4.5/", "http://256.256.256.256/", "http://0x100000000/", "https://[::1/", "https://%zz.example/",
+                "https://a%00b.example/", "https://ex%2Fample.test/"):
+        assert split_url(url).problem == "bad-host", url
+
+
+def test_a_mixed_script_name_is_flagged_even_when_it_imitates_nothing(vn_sites):
+    inspection = inspect_url("https://hocb\u043eng-2025.example/", vn_sites)
+    finding = next(f for f in inspection.findings if f.code == "mixed-script")
+    assert finding.values["scripts"] == "Latin, Cyrillic" and "U+043E CYRILLIC SMALL LETTER O" in finding.values["chars"]
+    assert inspection.verdict == "suspicious"
+
+
+def test_the_confusables_come_from_unicode_not_a_short_hand_list():
+    # letters the old hand-written table did not have: Armenian, Cherokee, mathematical, full-width, small-capital
+    for text in ("\u0585", "\u13a0", "\U0001d41a", "\uff41", "\u1d04"):
+        assert skeleton(text).isascii(), text
+    assert skeleton("\u0585") == "o" and skeleton("\U0001d41a") == "a"
+
+
+def test_the_bundled_data_is_used_offline():
+    code = ("import socket, urllib.request\n"
+            "def no_network(*a, **k): raise AssertionError('network used')\n"
+            "socket.socket.connect = no_network; socket.getaddrinfo = no_network; urllib.request.urlopen = no_network\n"
+            "from widgets.url_inspector import public_suffix_list, confusable_characters, split_url\n"
+            "print(len(confusable_characters()) > 1000, public_suffix_list().publicsuffix('x.online'), split_url('https://a.b.com.cm/').domain)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "online", "b.com.cm"]
+
+
+def test_every_new_finding_names_a_campaign_rule_and_explains_itself_in_both_languages(vn_sites):
+    from widgets.rules import rules
+    urls = [case[0] for case in LOOKALIKES] + ["http://3232235777/", "https://hocb\u043eng.example/", "https://x.example\\a"]
+    seen = set()
+    for url in urls:
+        for finding in inspect_url(url, vn_sites).findings:
+            seen.add(finding.code)
+            assert finding.rule in rules()
+            english, vietnamese = finding.explain("en"), finding.explain("vi")
+            assert english and vietnamese and english != vietnamese and "{" not in english + vietnamese
+    assert {"transposed", "split-name", "trusted-in-path", "ip-disguised", "mixed-script", "encoded-host", "backslash"} <= seen
+
+
+# The view: Enter runs the check; the result sits under the text box; honest limits -------
+def test_pressing_enter_in_the_text_box_runs_the_check(dummy_comm):
+    view = show()
+    assert view._input.continuous_update is False  # the value arrives when Enter is pressed
+    view.submit("https://vietc0mbank.example/")
+    assert view.model.current.url == "https://vietc0mbank.example/" and "notalone-url-verdict-suspicious" in view._result.value
+    view._input.value = "https://vietcombank.com.vn/"  # what the front end sends on Enter
+    assert view.model.current.verdict == "trusted" and len(view.model.history) == 2
+    view.pick_example(1)  # writing the example into the box does not inspect it a second time
+    view.inspect("https://sh.example/real")
+    assert len(view.model.history) == 4
+    view._input.value = ""  # clearing the box is not a check
+    assert len(view.model.history) == 4
+
+
+def test_the_result_appears_right_under_the_text_box(dummy_comm):
+    view = show()
+    children = list(view.children)
+    row = next(i for i, c in enumerate(children) if view._input in getattr(c, "children", ()))
+    assert children.index(view._result) < children.index(view._examples)
+    assert children.index(view._result) in (row + 1, row + 2)  # at most the one-line "never opened" note between
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ["\"Nothing found\" does not mean \"safe\"", "a way you already know", "trusted adult", "block and report"]),
+    ("vi", ["\"Không thấy gì\" không có nghĩa là \"an toàn\"", "xác minh", "người lớn đáng tin cậy", "chặn và báo cáo"]),
+])
+def test_the_inspector_says_what_it_cannot_tell(dummy_comm, language, words):
+    view = show(language)
+    view.inspect("https://meet.phonghop.test/")
+    assert view.model.current.verdict == "unknown"
+    text = html.unescape(view._limits.value)
+    for word in words:
+        assert word in text, word
