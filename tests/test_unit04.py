@@ -92,8 +92,12 @@ def test_the_code_lab_runs_and_measures_the_detector(language, monkeypatch, caps
             exec(compile(source, f"{LESSON.name}.{language}.ipynb", "exec"), namespace)
     out = capsys.readouterr().out
     assert "dung noi voi bo me nhe!\ndung noi voi bo me nhe!" in out
-    assert "110" in out and "163" in out and "78" in out and "34" in out
-    assert "vi-050" in out  # "em bi mat dien thoai": the false alarm the text explains
+    from widgets.red_flags import evaluate, load_messages, load_rules
+    result = evaluate(load_messages(LESSON / "data" / "messages.csv"), load_rules(LESSON / "data" / "keywords.red-flags.yaml"))
+    risky, total = result.risky, result.total
+    for part, whole in ((result.exact, total), (risky.tp, risky.tp + risky.fn), (risky.fp, risky.fp + risky.tn)):
+        assert re.search(rf"\b{part}(/| of ){whole}\b", out), (part, whole)
+    assert all(f"{message.id} " in out for message, _ in result.false_alarms) and result.false_alarms
 
 
 def test_a_rules_file_with_a_duplicate_is_rejected_where_students_edit_it(tmp_path):

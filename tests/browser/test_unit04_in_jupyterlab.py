@@ -20,9 +20,9 @@ pytestmark = pytest.mark.browser
 UNIT = "unit04-no-secrets"
 MAX_OPTION_CLICKS = 8
 EXPECTED = {
-    "en": {"measure": "110 of 163 messages flagged exactly right", "secrecy": "Secrecy", "rule": "No following requests to keep secrets",
+    "en": {"measure": "456 of 481 messages flagged exactly right", "secrecy": "Secrecy", "rule": "No following requests to keep secrets",
            "found": "Red flags found: 2", "none": "No red-flag words found"},
-    "vi": {"measure": "Đoán đúng hoàn toàn 110/163 tin nhắn", "secrecy": "Đòi giữ bí mật", "rule": "Không làm theo yêu cầu giữ bí mật",
+    "vi": {"measure": "Đoán đúng hoàn toàn 456/481 tin nhắn", "secrecy": "Đòi giữ bí mật", "rule": "Không làm theo yêu cầu giữ bí mật",
            "found": "Số dấu hiệu cảnh báo tìm thấy: 2", "none": "Không thấy từ nào đáng ngờ"},
 }
 
@@ -51,7 +51,7 @@ def test_unit04_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         checker = page.locator(".notalone-red-flag-checker").first
         checker.scroll_into_view_if_needed()
         result = checker.locator(".notalone-red-flag-result")
-        checker.locator(".notalone-red-flag-input textarea").fill("dung noi voi bo me nha, gui anh so dien thoai")
+        checker.locator(".notalone-red-flag-input textarea").fill("dung noi voi bo me nha, cho anh xin so dien thoai")
         checker.locator(".notalone-red-flag-check").click()
         expect(result).to_contain_text(words["found"], timeout=lab.STEP_TIMEOUT)
         expect(result.locator(".notalone-red-flag-category[data-category='secrecy']")).to_contain_text(words["secrecy"])
