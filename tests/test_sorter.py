@@ -255,7 +255,7 @@ def test_choosing_in_the_dropdowns_then_checking_shows_results_and_explanations(
     view._check.click()
     assert view.model.checked and all(d.disabled for d in dropdowns(view))
     results = [html.unescape(item._result.value) for item in view._items]
-    assert "✅" in results[0] and "Tastes don't say where you are." in results[0]
+    assert "Right." in results[0] and "notalone-sorter-right" in results[0] and "Tastes don't say where you are." in results[0]
     assert "You chose “Share publicly”." in results[1] and "this belongs in “Never share online”." in results[1]
     assert "A code opens your account." in results[1] and "notalone-sorter-wrong" in results[1]
     assert "2 of 3 in the right category." in view._score.value and "Sort again" in view._score.value

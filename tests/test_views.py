@@ -28,7 +28,11 @@ def test_clicking_an_option_shows_feedback_with_red_flag_and_rule(dummy_comm, in
     assert "Risky choice" in feedback and "A stranger wants to move the chat." in feedback
     assert "The 3 Nos" in feedback and "No joining links, video calls or meetings with strangers" in feedback
     assert chat._feedback.layout.display is None
-    assert "2 days later" in chat._transcript.value
+    # In reading order: the student's reply ends the transcript, the feedback follows, then the contact's next messages.
+    assert chat._transcript.value.endswith("Move to a private app</div>")
+    assert "2 days later" not in chat._transcript.value and "2 days later" in chat._latest.value
+    children = list(chat.children)
+    assert children.index(chat._transcript) < children.index(chat._feedback) < children.index(chat._latest) < children.index(chat._options)
     assert any(kwargs or args for c in dummy_comm for args, kwargs in c.messages), "state changes reach the front end"
 
 
@@ -39,6 +43,8 @@ def test_the_ending_shows_a_summary_and_the_help_card(dummy_comm, in_tmp):
     assert chat._summary.layout.display is None
     summary = chat._summary.children[0].value
     assert "You chose safely at 1 of 2 decision points." in summary
+    assert "<th scope='col'>Safe?</th>" in summary and "Safe choice</td>" in summary and "Risky choice</td>" in summary, \
+        "the verdict column has a header and words, not only a symbol"
     assert "111" in summary and "113" in summary
     assert option_buttons(chat) == []
     again = chat._summary.children[-1]
@@ -167,3 +173,57 @@ def test_the_models_do_not_need_ipywidgets():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "later"
+
+
+def test_after_a_choice_the_chat_announces_it_and_moves_the_focus_to_the_first_new_option(dummy_comm, in_tmp):
+    import html as html_module
+
+    chat = play_scenario(SCENARIO, language="vi")
+    assert "data-lang='vi'" in chat._support.value and "data-nonce" not in chat._support.value, "no focus move on display"
+    chat.choose("stay")
+    support = html_module.unescape(chat._support.value)
+    assert "data-nonce" in support and "aria-live" in support
+    first = chat._options.children[0].description
+    assert f"data-label='{first}'" in support and "data-focus='.notalone-option'" in support
+    assert "Lựa chọn an toàn" in support and "2 ngày sau" in support, "the live region says the verdict and the new messages"
+    chat.choose("keep")
+    assert "data-focus='.notalone-play-again'" in html_module.unescape(chat._support.value)
+    chat.restart()
+    assert "data-focus='.notalone-option'" in html_module.unescape(chat._support.value)
+    chat.set_language("en")
+    assert "data-lang='en'" in chat._support.value and "data-nonce" not in chat._support.value
+
+
+def test_one_decision_point_is_singular(dummy_comm, in_tmp, tmp_path):
+    import yaml
+
+    data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    endings = [node_id for node_id, node in data["nodes"].items() if "ending" in node]
+    for option, ending in zip(data["nodes"]["hello"]["decision"]["options"], endings * 2):
+        option["next"] = ending
+    data["nodes"] = {node_id: node for node_id, node in data["nodes"].items() if node_id == "hello" or node_id in endings[:2]}
+    one = tmp_path / "one.scenario.yaml"
+    one.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    chat = play_scenario(one, language="en", store=MemoryStore())
+    chat.choose("stay")
+    summary = chat._summary.children[0].value
+    assert "You chose safely at 1 of 1 decision point." in summary and "decision points" not in summary
+
+
+def test_quiz_results_say_in_words_which_options_are_right(dummy_comm, in_tmp, tmp_path):
+    hinted = tmp_path / "hinted.quiz.yaml"
+    text = QUIZ.read_text(encoding="utf-8")
+    prompt = "Which are among the 3 Musts?"
+    assert prompt in text
+    hinted.write_text(text.replace(prompt, prompt + " Choose all that apply.").replace('en: "Yes"', 'en: "Yes, it is."'),
+                      encoding="utf-8")
+    quiz = show_quiz(hinted, language="en")
+    view = quiz._questions[1]
+    assert view._prompt.value.count("Choose all that apply.") == 1, view._prompt.value
+    first = quiz._questions[0]
+    first._choice.value = "no"
+    first._submit.click()
+    result = first._result.value
+    assert "Right answer" in result and "Not right" in result and "(your answer)" in result
+    assert "✅" not in result and "❌" not in result
+    assert "Yes, it is. " in result and ".:" not in result

@@ -40,4 +40,6 @@ def show_knowledge_check(path: str | Path, phase: str, *, language: str | None =
     from .views.quiz import QuizView
 
     attempt = QuizAttempt(load_knowledge_check(path, phase), store if store is not None else ProgressStore.for_directory())
-    return QuizView(attempt, language or current_language())
+    view = QuizView(attempt, language or current_language())
+    view.add_class("notalone-knowledge-check")
+    return view

@@ -6,7 +6,7 @@ import ipywidgets as w
 
 from ..i18n import localize, ui
 from ..quiz import Question, QuizAttempt
-from .common import CARD, LocalizedView, escape, language_picker
+from .common import LocalizedView, badge, card, decoration, escape, language_picker
 
 
 class QuestionView(w.VBox):
@@ -34,7 +34,7 @@ class QuestionView(w.VBox):
         self._result = w.HTML()
         self._result.add_class("notalone-quiz-result")
         super().__init__([self._prompt, self._choice, w.HBox([self._submit, self._retry]), self._result],
-                         layout=w.Layout(border="1px solid #e1e4e8", padding="6px", margin="4px 0"))
+                         layout=w.Layout(border="1px solid var(--jp-border-color2)", padding="6px", margin="4px 0"))
         self.add_class("notalone-question")
 
     def _on_radio(self, change) -> None:
@@ -50,7 +50,10 @@ class QuestionView(w.VBox):
         model, lang, question = self.quiz_view.model, self.quiz_view.language, self.question
         t = lambda text: localize(text, lang)  # noqa: E731
         hint = ui("quiz_choose_one" if question.kind == "single" else "quiz_choose_many", lang)
-        self._prompt.value = f"<b>{escape(t(question.prompt))}</b><br><small>{escape(hint)}</small>"
+        prompt = t(question.prompt)
+        # Many prompts already end with the hint ("... Choose all that apply."): say it once.
+        hint_html = "" if prompt.rstrip().casefold().endswith(hint.casefold()) else f"<br><small>{escape(hint)}</small>"
+        self._prompt.value = f"<b>{escape(prompt)}</b>{hint_html}"
         submitted, selected = model.is_submitted(question.id), model.selected(question.id)
         self._syncing = True
         try:
@@ -72,15 +75,25 @@ class QuestionView(w.VBox):
     def _result_html(self, submitted: bool, lang: str) -> str:
         model, question = self.quiz_view.model, self.question
         if not model.reveals_answers:
-            return f"<div style='{CARD}'>💾 {escape(ui('quiz_saved', lang))}</div>"
+            return card(f"{decoration('💾')} {escape(ui('quiz_saved', lang))}", "neutral")
         correct = model.is_correct(question.id)
         chosen = model.answer(question.id)
-        lines = "".join(
-            f"<li>{'✅' if o.correct else '❌'} {'<b>' if o.id in chosen else ''}{escape(localize(o.text, lang))}"
-            f"{'</b>' if o.id in chosen else ''}: {escape(localize(o.explanation, lang))}</li>" for o in question.options)
+        lines = "".join(self._option_line(option, option.id in chosen, lang) for option in question.options)
         verdict = ui("quiz_correct" if correct else "quiz_incorrect", lang)
-        background = "#e8f6ec" if correct else "#fff1e6"
-        return f"<div style='{CARD}background:{background}'><b>{'✅' if correct else '🔁'} {escape(verdict)}</b><ul>{lines}</ul></div>"
+        mark = badge("✓", "good") if correct else badge("↻", "warn")
+        return card(f"<b>{mark}{escape(verdict)}</b><ul>{lines}</ul>", "good" if correct else "warn")
+
+    @staticmethod
+    def _option_line(option, chosen: bool, lang: str) -> str:
+        """One option in the result: whether it is right (in words), whether the student chose it, and why."""
+        text = localize(option.text, lang)
+        status = badge("✓", "good") + escape(ui("quiz_option_right", lang)) if option.correct else \
+            badge("✗", "bad") + escape(ui("quiz_option_wrong", lang))
+        mine = f" ({escape(ui('quiz_your_answer', lang))})" if chosen else ""
+        shown = f"<b>{escape(text)}</b>{mine}" if chosen else escape(text)
+        # An option that ends in a full stop (or ? !) needs no colon before its explanation.
+        separator = " " if not mine and text.rstrip()[-1:] in ".?!…:;" else ": "
+        return f"<li><i>{status}</i> · {shown}{separator}{escape(localize(option.explanation, lang))}</li>"
 
 
 class QuizView(LocalizedView):

@@ -10,7 +10,7 @@ from ..i18n import current_language, localize, ui
 from ..progress import ProgressStore
 from ..rules import rules
 from ..sorter import SortAttempt, SortItem, load_sort
-from .common import CARD, LocalizedView, escape, language_picker
+from .common import LocalizedView, badge, card, decoration, escape, language_picker
 
 UNPLACED = ""  # the dropdown's value for "no category yet"
 
@@ -29,7 +29,7 @@ class SortItemView(w.VBox):
         self._result = w.HTML()
         self._result.add_class("notalone-sorter-result")
         super().__init__([w.HBox([self._text, self._choice]), self._result],
-                         layout=w.Layout(border="1px solid #e1e4e8", padding="4px 6px", margin="2px 0"))
+                         layout=w.Layout(border="1px solid var(--jp-border-color2)", padding="4px 6px", margin="2px 0"))
         self.add_class("notalone-sorter-item")
 
     def _on_choice(self, change) -> None:
@@ -40,6 +40,7 @@ class SortItemView(w.VBox):
         model, lang = self.sorter_view.model, self.sorter_view.language
         t = lambda text: localize(text, lang)  # noqa: E731
         self._text.value = f"<span class='notalone-sorter-text'>{escape(t(self.item.text))}</span>"
+        self._choice.description = t(self.item.text)  # the dropdown's name for screen readers (its label is hidden)
         placed = model.placement(self.item.id)
         self._syncing = True
         try:
@@ -58,14 +59,13 @@ class SortItemView(w.VBox):
         model, item = self.sorter_view.model, self.item
         label = lambda category_id: localize(model.sort.category(category_id).label, lang)  # noqa: E731
         if model.is_correct(item.id):
-            verdict, background = f"✅ <b>{escape(ui('sorter_right', lang))}.</b>", "#e8f6ec"
+            verdict, kind = f"{badge('✓', 'good')}<b>{escape(ui('sorter_right', lang))}.</b>", "good"
         else:
             chosen = escape(ui("sorter_your_choice", lang, category=label(placed))) if placed else ""
-            verdict = f"🔁 {chosen} <b>{escape(ui('sorter_wrong', lang, category=label(item.category)))}</b>"
-            background = "#fff1e6"
+            verdict = f"{badge('↻', 'warn')}{chosen} <b>{escape(ui('sorter_wrong', lang, category=label(item.category)))}</b>"
+            kind = "warn"
         state = "right" if model.is_correct(item.id) else "wrong"
-        return (f"<div class='notalone-sorter-{state}' style='{CARD}background:{background}'>{verdict}<br>"
-                f"{escape(localize(item.explanation, lang))}</div>")
+        return card(f"{verdict}<br>{escape(localize(item.explanation, lang))}", kind, f"notalone-sorter-{state}")
 
 
 class SorterView(LocalizedView):
@@ -113,9 +113,9 @@ class SorterView(LocalizedView):
         self._title.value = f"<b>{escape(t(sort.title))}</b>{rule}"
         self._instructions.value = f"<p>{escape(t(sort.instructions))}</p>" if sort.instructions else ""
         categories = "".join(
-            f"<li>{escape(c.icon)} <b>{escape(t(c.label))}</b>{': ' + escape(t(c.description)) if c.description else ''}</li>"
+            f"<li>{decoration(c.icon)} <b>{escape(t(c.label))}</b>{': ' + escape(t(c.description)) if c.description else ''}</li>"
             for c in sort.categories)
-        self._legend.value = f"<div style='{CARD}'><b>{escape(ui('sorter_categories', lang))}</b><ul>{categories}</ul></div>"
+        self._legend.value = card(f"<b>{escape(ui('sorter_categories', lang))}</b><ul>{categories}</ul>")
         for view in self._items:
             view.refresh()
         total = len(sort.items)
@@ -128,14 +128,13 @@ class SorterView(LocalizedView):
         self._reset.layout.display = None if model.checked and not model.store.read_only else "none"
         if model.checked:
             verdict = ui("sorter_all_right" if model.score == total else "sorter_some_wrong", lang)
-            self._score.value = (f"<div style='{CARD}'><b>{escape(ui('sorter_score', lang, correct=model.score, total=total))}</b> "
-                                 f"{escape(verdict)}</div>")
+            self._score.value = card(f"<b>{escape(ui('sorter_score', lang, correct=model.score, total=total))}</b> {escape(verdict)}")
         else:
             self._score.value = ""
         if model.store.read_only:
             self._status.value = f"<small>{escape(ui('answer_key_notice', lang))}</small>"
         else:
-            self._status.value = f"<small>💾 {escape(ui('progress_saved', lang, file=model.store.path.name))}</small>"
+            self._status.value = f"<small>{decoration('💾')} {escape(ui('progress_saved', lang, file=model.store.path.name))}</small>"
 
 
 def show_sorter(path: str | Path, language: str | None = None, *, store: ProgressStore | None = None) -> SorterView:
