@@ -386,6 +386,10 @@ def test_the_tricks_are_real_they_pay_when_the_kernel_decides(tmp_path):
     """The same submissions under plain `nbgrader autograde`, where the student's kernel decides: each trick
     scores more than it earns. (So the corpus tests something, and the grader is what stops it.)"""
     course = copy_course(tmp_path / "stock").resolve()
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:  # nbgrader's own steps, not the course's
+        config.write("\nfrom nbgrader.converters import Autograde\n"
+                     "c.Autograde.sanitize_preprocessors = Autograde.sanitize_preprocessors.default()\n"
+                     "c.Autograde.autograde_preprocessors = Autograde.autograde_preprocessors.default()\n")
     nbgrader(course, "db", "assignment", "add", ASSIGNMENT)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     build_submission(course, ASSIGNMENT, "unsafe-reference", SPEC["unsafe"])
