@@ -3,7 +3,9 @@
 Stock `nbgrader generate_feedback` shows students the source of hidden tests, in the cell and in
 tracebacks (nbgrader issues #917 and #1363), and renders whatever HTML a notebook produced. Here
 each hidden-test region becomes one line saying it is hidden, a failing hidden test shows only
-its assertion message (written by the teacher), and outputs and Markdown are sanitized. Last, each
+its assertion message (written by the teacher), and outputs and Markdown are sanitized (nh3). The page comes
+from nbgrader's feedback template without the MathJax script it loads from a public CDN
+(templates/feedback_offline/; the course has no maths), so it needs no network. Last, each
 page nbgrader wrote is rebuilt by notalone.safe_html (no script, nothing loaded from elsewhere, a
 Content-Security-Policy), and files a browser could run that came with the submission are removed,
 so a feedback folder is safe to open from disk or to upload to an LMS.
@@ -14,7 +16,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import bleach
+import nbgrader
+import nh3
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 
@@ -22,6 +25,10 @@ from .safe_html import make_file_safe
 from .teacher import nbgrader_api
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+OFFLINE_TEMPLATE = "feedback_offline"
+NBGRADER_TEMPLATES = Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
+NBGRADER_CSS = NBGRADER_TEMPLATES.parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"
 SAFE_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
              "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"]
 # An <img> keeps only its alt text: a source could be fetched from elsewhere when formgrader shows the cell.
@@ -35,8 +42,10 @@ ACTIVE_FILES = {".svg", ".svgz", ".xhtml", ".xht", ".xml", ".xsl", ".xslt", ".mh
 
 
 def sanitize(text: str) -> str:
-    """HTML with only harmless tags and attributes; scripts, event handlers and styles are removed."""
-    return bleach.clean(text, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols=SAFE_PROTOCOLS, strip=True)
+    """HTML with only harmless tags and attributes; scripts (with their code), event handlers, styles and comments
+    are removed (nh3, the binding of the maintained Rust sanitizer ammonia)."""
+    return nh3.clean(text, tags=set(SAFE_TAGS), attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
+                     url_schemes=set(SAFE_PROTOCOLS), strip_comments=True)
 
 
 def without_hidden_tests(source: str) -> tuple[str, bool]:
@@ -97,11 +106,26 @@ class SafeOutputs(NbGraderPreprocessor):
 
 def generate_feedback(root: Path, assignment: str, student: str | None = None) -> dict:
     """Write feedback/<student>/<assignment>/*.html for autograded (and manually graded) submissions."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.utils import capture_log, temp_attrs
     from traitlets.config import Config
 
     overrides = Config()
     overrides.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SafeOutputs, CSSHTMLHeaderPreprocessor]
-    result = nbgrader_api(root, overrides).generate_feedback(assignment, student_id=student, force=True)
+    api = nbgrader_api(root, overrides)
+    # As NbGraderAPI.generate_feedback, which forces nbgrader's template: ours is nbgrader's without the
+    # MathJax script it loads from a CDN (templates/feedback_offline/).
+    template = Config()
+    template.HTMLExporter.template_name = OFFLINE_TEMPLATE
+    template.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(NBGRADER_TEMPLATES)]
+    # nbgrader's own folder, so ours can extend 'feedback/index.html.j2', and its bootstrap.min.css (inlined).
+    template.HTMLExporter.extra_template_paths = [str(NBGRADER_TEMPLATES), str(NBGRADER_CSS)]
+    chosen = {"assignment_id": assignment} | ({"student_id": student} if student is not None else {})
+    with temp_attrs(api.coursedir, **chosen):
+        app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+        app.update_config(template)
+        app.force = True
+        result = capture_log(app)
     from .withhold import withhold_folder
 
     folders = sorted(Path(root, "feedback").glob(f"{student or '*'}/{assignment}"))

@@ -342,15 +342,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--quiz", type=Path, help=f"the quiz file (default: {DEFAULT_QUIZ} in the course folder)")
     parser.add_argument("--key", type=Path, help=f"the teacher's answer key (default: {DEFAULT_KEY} in the course folder)")
     parser.add_argument("--language", choices=available_languages(), default="en", help="language of the report")
-    parser.add_argument("--root", type=Path, help="course folder (default: the one containing this directory)")
+    parser.add_argument("--root", type=Path, help="course folder (default: the one containing this directory, else the course installed with notalone)")
     return parser
 
 
 def _course_root(start: Path) -> Path:
+    """The course folder above `start`, else the course notalone runs from (its checkout or installed copy)."""
+    from .locations import course_root
+
     for folder in [start, *start.parents]:
         if (folder / "lessons" / "manifest.yaml").exists():
             return folder
-    raise SystemExit(f"notalone knowledge-check: no lessons/manifest.yaml in {start} or above; pass --root, or --quiz and --key")
+    try:
+        return course_root()
+    except FileNotFoundError as error:
+        raise SystemExit(f"notalone knowledge-check: no lessons/manifest.yaml in {start} or above, and {error}; "
+                         "pass --root, or --quiz and --key") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,8 +19,9 @@ from widgets.i18n import available_languages
 from widgets.platform_guide import guide_markdown, load_guide
 
 from .handout import render_handout
+from .locations import course_root
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = course_root()
 FOLDER = REPO / "lessons" / "unit05-block-and-report"
 SOURCE_NOTE = {
     "en": "Generated from widgets/data/platforms.guide.yaml. Apps change: check the steps on a current phone and update the month.",

@@ -2,14 +2,14 @@
 
 Every grade cell carries a skill tag (skill:no-secrets, skill:python, ...). The report adds up
 points per skill, shows which of the 3 Nos, the 3 Musts and the IT skills the class misses most,
-lists submissions flagged while grading, and writes an HTML page (charts drawn as inline SVG,
-nothing loaded from the network, every text escaped, the page rebuilt by notalone.safe_html) and
+lists submissions flagged while grading, and writes an HTML page (from the Jinja2 template
+templates/report.html.j2 with autoescape; charts drawn as inline SVG, nothing loaded from the network;
+the page rebuilt by notalone.safe_html) and
 CSV files for the school's records (notalone.safe_csv: no cell a spreadsheet would run).
 """
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,11 +57,6 @@ def skill_kind(skill: str) -> str:
     return rules()[skill].kind if skill in rules() else "it"
 
 
-def _e(text) -> str:
-    """Text for the page: control and bidi characters shown escaped (ids and file names), then HTML-escaped."""
-    return html.escape(printable(text))
-
-
 def autograded_keys(root: Path) -> set:
     """(assignment, notebook, grade_id) of every autograded cell (not the ones graded by hand)."""
     keys = set()
@@ -71,23 +66,6 @@ def autograded_keys(root: Path) -> set:
             if meta.get("grade") and not meta.get("solution"):
                 keys.add((path.parent.name, path.stem, meta["grade_id"]))
     return keys
-
-
-def items_table(root: Path, items, language: str) -> str:
-    t = lambda key: _e(ui(key, language))  # noqa: E731
-    catalogue = cell_catalogue(root)
-    rows = [f"<h2>{t('report_items')}</h2><p class='note'>{t('report_items_note')}</p>",
-            f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_cell')}</th><th>{t('report_skill')}</th>"
-            f"<th>{t('report_item_right')}</th><th>{t('report_item_discrimination')}</th><th>{t('report_item_note')}</th></tr>"]
-    for item in items:
-        skill, heading = catalogue.get((item.assignment, item.notebook, item.grade_id), ("untagged", item.grade_id))
-        discrimination = "–" if item.discrimination is None else f"{item.discrimination:.2f}"
-        notes = "; ".join(ui(f"report_item_{flag}", language) for flag in item.flags)
-        rows.append(f"<tr><td>{_e(item.assignment)}</td><td>{_e(heading)}</td>"
-                    f"<td>{_e(skill_label(skill, language))}</td><td>{_percent(item.share_right)}</td>"
-                    f"<td>{discrimination}</td><td>{'⚠ ' + _e(notes) if notes else ''}</td></tr>")
-    rows.append("</table>")
-    return "".join(rows)
 
 
 def cell_catalogue(root: Path) -> dict:
@@ -161,64 +139,52 @@ def _colour(value: float | None) -> str:
     return "#c0392b" if value < 0.5 else "#e67e22" if value < 0.75 else "#27ae60"
 
 
-def skills_chart(summary: dict, language: str) -> str:
-    """A horizontal bar per skill, with its percentage written out (not colour alone)."""
-    rows, bar_x, width = summary["skills"], 330, 300
-    height = 28 * len(rows) + 10
-    parts = [f"<svg role='img' aria-label='{_e(ui('report_skills', language))}' width='{bar_x + width + 60}' "
-             f"height='{height}' xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='13'>"]
-    for index, skill in enumerate(rows):
-        value, y = summary["skill_rate"][skill], 10 + 28 * index
-        label = _e(skill_label(skill, language))
-        parts.append(f"<text x='{bar_x - 8}' y='{y + 14}' text-anchor='end'>{label}</text>")
-        parts.append(f"<rect x='{bar_x}' y='{y}' width='{width}' height='18' fill='#eef0f3'/>")
-        parts.append(f"<rect x='{bar_x}' y='{y}' width='{int(width * (value or 0))}' height='18' fill='{_colour(value)}'/>")
-        parts.append(f"<text x='{bar_x + width + 6}' y='{y + 14}'>{_percent(value)}</text>")
-    parts.append("</svg>")
-    return "".join(parts)
+BAR_X, BAR_WIDTH = 330, 300  # the skills chart: where the bars start, and how long 100% is
+
+
+@lru_cache(maxsize=None)
+def templates():
+    """The page templates (notalone/templates/*.html.j2), with autoescape: every text is escaped by Jinja2."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    folder = Path(__file__).resolve().parent / "templates"
+    return Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined, trim_blocks=False)
 
 
 def render_html(root: Path, summary: dict, outcomes: dict, language: str, items=()) -> str:
-    t = lambda key, **values: _e(ui(key, language, **values))  # noqa: E731
+    """The class report page: the skills chart (inline SVG, each bar with its percentage written out, not colour
+    alone), the questions the class misses most, every student per skill, the item analysis and the flags."""
+    text = lambda key, **values: printable(ui(key, language, **values))  # noqa: E731
+    label = lambda skill: printable(skill_label(skill, language))  # noqa: E731
     catalogue = cell_catalogue(root)
-    body = [f"<h1>{t('report_title')}</h1>", f"<p>{t('report_generated', when=datetime.now().strftime('%Y-%m-%d %H:%M'))}</p>"]
-    if not summary["skills"]:
-        body.append(f"<p>{t('report_none')}</p>")
-    else:
-        if summary["pending"]:
-            body.append(f"<p class='note'>{t('report_pending', count=summary['pending'])}</p>")
-        body += [f"<h2>{t('report_skills')}</h2>", skills_chart(summary, language), f"<h2>{t('report_misses')}</h2>",
-                 f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_cell')}</th><th>{t('report_skill')}</th>"
-                 f"<th>{t('report_class_rate')}</th></tr>"]
-        for (assignment, notebook, grade_id), value in summary["cells"][:12]:
-            skill, heading = catalogue.get((assignment, notebook, grade_id), ("untagged", grade_id))
-            body.append(f"<tr><td>{_e(assignment)}</td><td>{_e(heading)}</td>"
-                        f"<td>{_e(skill_label(skill, language))}</td>"
-                        f"<td style='background:{_colour(value)}33'>{_percent(value)}</td></tr>")
-        body.append("</table>")
-        header = "".join(f"<th title='{_e(skill_label(s, language))}'>{_e(s)}</th>" for s in summary["skills"])
-        body += [f"<h2>{t('report_students')}</h2>", f"<table><tr><th>{t('report_student')}</th>{header}</tr>"]
-        for student, values in summary["students"].items():
-            cells = "".join(f"<td style='background:{_colour(values[s])}33'>{_percent(values[s])}</td>" for s in summary["skills"])
-            body.append(f"<tr><td>{_e(student)}</td>{cells}</tr>")
-        body.append("</table>")
-        if items:
-            body.append(items_table(root, items, language))
-    flagged = [(assignment, student, flag) for assignment, students in sorted(outcomes.items())
-               for student, record in sorted(students.items()) for flag in record.get("flags", [])]
-    body.append(f"<h2>{t('report_flags')}</h2>")
-    if flagged:
-        body.append(f"<table><tr><th>{t('report_assignment')}</th><th>{t('report_student')}</th><th>{t('report_reason')}</th></tr>")
-        for assignment, student, flag in flagged:
-            body.append(f"<tr><td>{_e(assignment)}</td><td>{_e(student)}</td>"
-                        f"<td>{_e(flag['kind'])}: {_e(flag['reason'])}</td></tr>")
-        body.append("</table>")
-    else:
-        body.append(f"<p>{t('report_no_flags')}</p>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}"
-             "td,th{border:1px solid #d0d4da;padding:4px 8px;text-align:left}.note{color:#8a5a00}")
-    return safe_page(f"<!DOCTYPE html><html lang='{_e(language)}'><head><meta charset='utf-8'>"
-                     f"<title>{t('report_title')}</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
+    chart = [{"label": label(skill), "length": int(BAR_WIDTH * (summary["skill_rate"][skill] or 0)),
+              "colour": _colour(summary["skill_rate"][skill]), "percent": _percent(summary["skill_rate"][skill])}
+             for skill in summary["skills"]]
+    misses = []
+    for (assignment, notebook, grade_id), value in summary["cells"][:12]:
+        skill, heading = catalogue.get((assignment, notebook, grade_id), ("untagged", grade_id))
+        misses.append({"assignment": printable(assignment), "heading": printable(heading), "skill": label(skill),
+                       "colour": _colour(value), "percent": _percent(value)})
+    students = [{"id": printable(student), "cells": [{"colour": _colour(values[s]), "percent": _percent(values[s])}
+                                                     for s in summary["skills"]]}
+                for student, values in summary["students"].items()]
+    item_rows = []
+    for item in items:
+        skill, heading = catalogue.get((item.assignment, item.notebook, item.grade_id), ("untagged", item.grade_id))
+        item_rows.append({"assignment": printable(item.assignment), "heading": printable(heading), "skill": label(skill),
+                          "percent": _percent(item.share_right),
+                          "discrimination": "–" if item.discrimination is None else f"{item.discrimination:.2f}",
+                          "notes": printable("; ".join(ui(f"report_item_{flag}", language) for flag in item.flags))})
+    flagged = [{"assignment": printable(assignment), "student": printable(student), "kind": printable(flag["kind"]),
+                "reason": printable(flag["reason"])}
+               for assignment, students_ in sorted(outcomes.items()) for student, record in sorted(students_.items())
+               for flag in record.get("flags", [])]
+    page = templates().get_template("report.html.j2").render(
+        t=text, language=printable(language), generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        pending=summary["pending"], chart=chart, bar_x=BAR_X, bar_width=BAR_WIDTH, misses=misses,
+        skills=[{"id": printable(s), "label": label(s)} for s in summary["skills"]], students=students,
+        items=item_rows, flagged=flagged)
+    return safe_page(page)
 
 
 def write_report(root: Path, out: Path, language: str = "en") -> list[Path]:

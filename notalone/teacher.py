@@ -31,8 +31,10 @@ class CourseError(ValueError):
 
 
 def repository_assessments() -> Path:
-    """assessments/ of this checkout (the course as shipped)."""
-    return Path(__file__).resolve().parent.parent / "assessments"
+    """assessments/ of the course as shipped: this checkout's, or the copy installed with the package."""
+    from .locations import course_root
+
+    return course_root() / "assessments"
 
 
 def ensure_scripts_on_path() -> None:
@@ -116,14 +118,15 @@ def add_students(root: Path, csv_path: Path) -> list[str]:
 
 
 def nbgrader_api(root: Path, overrides=None):
-    """nbgrader's Python API for the course in `root`, with its nbgrader_config.py (and `overrides`, a Config)."""
+    """nbgrader's Python API for the course in `root`, configured as nbgrader would be there (Jupyter's
+    configuration folders, then the course's nbgrader_config.py), and `overrides` (a Config)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
+
+    from .config import course_config
 
     ensure_scripts_on_path()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(Path(root).resolve())
+    config = course_config(Path(root))
     if overrides is not None:
         config.merge(overrides)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

@@ -1,7 +1,7 @@
 """What a browser would run or load from a page, found the way a browser parses it.
 
-`active_content(page)` parses with html5lib (the WHATWG algorithm browsers implement; bleach ships a
-copy), so it sees what a browser would see, not what notalone.safe_html thought it wrote. It returns
+`active_content(page)` parses with html5lib (the WHATWG algorithm browsers implement), so it
+sees what a browser would see, not what notalone.safe_html thought it wrote. It returns
 one line per problem: an empty list means nothing on the page runs or loads by itself.
 """
 
@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 import tinycss2
-from bleach._vendor import html5lib
+import html5lib
 
 from notalone.safe_html import CONTENT_SECURITY_POLICY
 

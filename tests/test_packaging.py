@@ -35,3 +35,51 @@ def test_environment_installs_the_repo_itself():
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_entries = next(entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict))
     assert "-e ." in pip_entries
+
+
+# Declared but not imported: the app the course runs in, its Vietnamese menus, and the JupyterLite build tool
+# `notalone lite build` runs as a command (python -m jupyterlite_core).
+NOT_IMPORTED = {"jupyterlab", "jupyterlab-language-pack-vi-vn", "jupyterlite-core"}
+
+
+def imported_distributions() -> dict[str, set[str]]:
+    """Distribution -> the files of notalone/ and widgets/ that import it (absolute imports of other packages)."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    providers = importlib.metadata.packages_distributions()
+    found: dict[str, set[str]] = {}
+    for path in sorted([*(REPO / "notalone").rglob("*.py"), *(REPO / "widgets").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("notalone", "widgets"):
+                    continue
+                assert top in providers, f"{path.relative_to(REPO)} imports {top}, which no installed distribution provides"
+                for distribution in providers[top]:
+                    found.setdefault(distribution.lower().replace("_", "-"), set()).add(str(path.relative_to(REPO)))
+    return found
+
+
+def test_runtime_dependencies_are_exactly_what_the_code_imports():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {normalized(spec)[0] for spec in project["dependencies"]}
+    imported = imported_distributions()
+    assert set(imported) - declared == set(), {d: sorted(imported[d]) for d in set(imported) - declared}
+    assert declared - set(imported) - NOT_IMPORTED == set(), "declared but imported nowhere in notalone/ or widgets/"
+    tools = {normalized(spec)[0] for spec in project["optional-dependencies"]["test"]}
+    assert {"pytest", "nbval", "playwright"} <= tools and not tools & declared, "test tools belong in the test extra only"
+
+
+def test_the_test_command_installs_the_test_extra_and_start_installs_bubblewrap():
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "test" in extras and '-e ".[test]"' in (REPO / "scripts" / "test.sh").read_text()
+    start = (REPO / "scripts" / "start.sh").read_text()
+    assert "apt-get install -y -qq bubblewrap" in start and "sudo apt-get install bubblewrap" in start

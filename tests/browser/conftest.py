@@ -60,7 +60,7 @@ def _require_browser_tools() -> None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _missing("the playwright Python module is missing: pip install 'not-alone[browser-tests]'")
+        _missing("the playwright Python module is missing: pip install 'not-alone[test]'")
 
 
 def _free_port() -> int:
