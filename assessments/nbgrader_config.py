@@ -52,10 +52,14 @@ c.IncludeHeaderFooter.header = os.path.join(HERE, "source", "header.ipynb")
 # - text on stderr (a print, a warning) costs no points (FairSaveAutoGrades);
 # - a student's edits to test cells and grading metadata are undone, and
 #   formgrader shows no script from a submission.
+from notalone.feedback import FEEDBACK_PREPROCESSORS  # noqa: E402
 from notalone.grader import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
 c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+# Feedback pages never show hidden tests or a submission's scripts, from formgrader's button too
+# (`notalone feedback` also makes them fully offline; formgrader's page loads nbgrader's MathJax).
+c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
 
 # Seconds per cell. The widgets load a few small YAML files; nothing is slow.
 c.Execute.timeout = 60

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import nbgrader
 import nh3
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .safe_html import make_file_safe
 from .teacher import nbgrader_api
@@ -104,6 +103,12 @@ class SafeOutputs(NbGraderPreprocessor):
         return cell, resources
 
 
+# What a feedback page is made from. The course's nbgrader_config.py sets c.GenerateFeedback.preprocessors to
+# this too, so formgrader's "Generate Feedback" button never shows hidden tests or a submission's scripts either.
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.GetGrades", "notalone.feedback.HideHiddenTests",
+                          "notalone.feedback.SafeOutputs", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+
+
 def generate_feedback(root: Path, assignment: str, student: str | None = None) -> dict:
     """Write feedback/<student>/<assignment>/*.html for autograded (and manually graded) submissions."""
     from nbgrader.converters import GenerateFeedback
@@ -111,7 +116,7 @@ def generate_feedback(root: Path, assignment: str, student: str | None = None) -
     from traitlets.config import Config
 
     overrides = Config()
-    overrides.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SafeOutputs, CSSHTMLHeaderPreprocessor]
+    overrides.GenerateFeedback.preprocessors = list(FEEDBACK_PREPROCESSORS)
     api = nbgrader_api(root, overrides)
     # As NbGraderAPI.generate_feedback, which forces nbgrader's template: ours is nbgrader's without the
     # MathJax script it loads from a CDN (templates/feedback_offline/).

@@ -195,3 +195,4 @@ def test_a_broken_configuration_file_is_named(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as error:
         course_config(tmp_path)
     assert str(tmp_path / "nbgrader_config.py") in str(error.value) and "SyntaxError" in str(error.value)
+
