@@ -36,6 +36,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from . import scoring
 from .feedback import SafeOutputs, without_hidden_tests
+from .handin import stage_embedded_progress
 from .safe_text import printable
 from .sandbox import Limits, open_sandbox, shared_sandbox, sharing
 from .withhold import KEYED_FILES, withhold_folder
@@ -653,7 +654,7 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
                 flags.append(Flag("invalid", f"{printable(name)} is missing from the submission", name[:-6]))
     for name, path in present.items():
         _copy_plain(path, staged / name)
-    flags += [Flag(*flag) for flag in __import__("notalone.handin").handin.stage_embedded_progress(staged)]  # one-file hand-in
+    flags += [Flag(*flag) for flag in stage_embedded_progress(staged)]  # choices handed in inside the notebook
     return flags
 
 

@@ -206,8 +206,11 @@ def _entries(source: Path) -> tuple[list[_Entry], list]:
                 entries.append(_Entry(str(path.relative_to(source)), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc),
                                       path.read_bytes, path.stat().st_size))
         return entries, skipped
+    if source.is_file() and source.suffix == ".ipynb":  # one student's one-file hand-in (e.g. from JupyterLite)
+        return [_Entry(source.name, datetime.fromtimestamp(source.stat().st_mtime, timezone.utc), source.read_bytes,
+                       source.stat().st_size)], skipped
     if not zipfile.is_zipfile(source):
-        raise CourseError(f"{printable(source)}: expected a folder or a .zip file of notebooks")
+        raise CourseError(f"{printable(source)}: expected a folder, a .zip file of notebooks, or one notebook (.ipynb)")
     archive = zipfile.ZipFile(source)
     entries, total = [], 0
     for info in archive.infolist():

@@ -94,6 +94,18 @@ def test_collect_from_a_folder_matches_names_and_reports_problems(course, tmp_pa
     assert (course / "submitted" / "lan01" / ASSIGNMENT / "timestamp.txt").exists()
 
 
+def test_collect_takes_one_notebook_handed_in_on_its_own(course, tmp_path):
+    """A one-file hand-in (the notebook downloaded from JupyterLite carries its choices) is collected as it is."""
+    download = lms_download(course, tmp_path / "lms")
+    single = tmp_path / f"minh02_{NOTEBOOK}"
+    shutil.copy(download / f"minh02_attempt_{NOTEBOOK}", single)
+    report = collect(course, ASSIGNMENT, single)
+    assert report.collected == {"minh02": [NOTEBOOK]}
+    assert (course / "submitted" / "minh02" / ASSIGNMENT / NOTEBOOK).read_bytes() == single.read_bytes()
+    with pytest.raises(CourseError, match="expected a folder, a .zip file of notebooks, or one notebook"):
+        collect(course, ASSIGNMENT, download / f"minh02_notalone-progress.json")
+
+
 def test_collect_from_a_zip_skips_unsafe_entries_and_keeps_replaced_work(course, tmp_path):
     archive = tmp_path / "class.zip"
     with zipfile.ZipFile(archive, "w") as zf:

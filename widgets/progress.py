@@ -20,6 +20,9 @@ from typing import Callable, Iterable, Mapping
 
 FORMAT = "notalone-progress/1"
 PROGRESS_FILE = "notalone-progress.json"
+# The same record inside the notebook, so the notebook alone is a hand-in (read by notalone/handin.py).
+RECORD_MIME = "application/vnd.notalone.progress+json"
+RECORD_DISPLAY_ID = "notalone-progress-record"
 ANSWER_KEY_FILE = "notalone-answer-key.json"
 _SESSION_SEED = secrets.token_hex(8)  # this kernel's option order until a choice is saved
 
@@ -90,6 +93,46 @@ class ProgressStore:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(self._data, stream, ensure_ascii=False, indent=1)
         os.replace(temporary, self.path)
+        if ProgressStore._record_shown:
+            self._publish_record(update=True)
+
+    # The record in the notebook ---------------------------------------------
+    _record_shown = False  # set once this kernel has shown the record in a cell
+
+    def record_count(self) -> int:
+        """How many choices and answers the record holds (for the line students see)."""
+        scenarios = sum(len(r.get("choices", [])) for r in self._data["scenarios"].values() if isinstance(r, dict))
+        quizzes = sum(len(r.get("answers", {})) for r in self._data["quizzes"].values() if isinstance(r, dict))
+        return scenarios + quizzes
+
+    def record_bundle(self, language: str) -> dict:
+        """The display bundle: the whole progress record, and one line in the lesson's language."""
+        from .i18n import ui
+
+        record = {"progress": json.loads(json.dumps(self._data)), "saved_at": time.time()}
+        return {RECORD_MIME: record, "text/plain": ui("progress_record", language, count=self.record_count())}
+
+    def show_record(self, language: str | None = None) -> None:
+        """Show the record under the activity (called with its cell's result); every later save updates it,
+        so saving or downloading the notebook carries the choices. Nothing happens outside a kernel."""
+        if self.read_only:
+            return
+        self._record_language = language or getattr(self, "_record_language", None)
+        ProgressStore._record_shown = self._publish_record(update=False) or ProgressStore._record_shown
+
+    def _publish_record(self, *, update: bool) -> bool:
+        try:
+            from IPython import get_ipython
+            from IPython.display import display, update_display
+        except ImportError:
+            return False
+        if get_ipython() is None:
+            return False
+        from .i18n import current_language
+
+        bundle = self.record_bundle(getattr(self, "_record_language", None) or current_language())
+        (update_display if update else display)(bundle, raw=True, display_id=RECORD_DISPLAY_ID)
+        return True
 
     # Any activity ------------------------------------------------------
     def entry(self, section: str, key: str) -> dict:
