@@ -149,12 +149,19 @@ def cmd_collect(args) -> int:
     return 0
 
 
-def _limits(args):
-    from .sandbox import Limits
+# `notalone grade` option -> the nbgrader option it sets (c.Execute.timeout, c.SandboxedExecute.*).
+_LIMIT_OPTIONS = {"cell_timeout": "timeout", "notebook_timeout": "notebook_seconds", "memory_mb": "memory_mb",
+                  "max_processes": "processes", "max_output_kb": "output_kb", "cpu_seconds": "cpu_seconds",
+                  "disk_mb": "disk_mb"}
 
-    return Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
-                  processes=args.max_processes, output_kb=args.max_output_kb, cpu_seconds=args.cpu_seconds,
-                  disk_mb=args.disk_mb)
+
+def _grading_settings(args) -> dict:
+    """Only the options given on the command line: the others stay as the course's nbgrader_config.py sets them."""
+    return {setting: getattr(args, option) for option, setting in _LIMIT_OPTIONS.items()
+            if getattr(args, option) is not None}
+
+
+DOCTOR_HINT = "Run `notalone doctor`: it checks what grading needs here and prints the command for each missing piece."
 
 
 def _progress():
@@ -183,9 +190,10 @@ def cmd_grade(args) -> int:
 
     try:
         graded = grade_assignments(root, names, students=args.student or None, workers=args.workers,
-                                   sandbox=not args.no_sandbox, limits=_limits(args), progress=_progress(), announce=announce)
+                                   sandbox=False if args.no_sandbox else None, settings=_grading_settings(args),
+                                   progress=_progress(), announce=announce)
     except SandboxUnavailable as error:
-        print(f"notalone grade: refusing to grade without a sandbox.\n{printable_lines(error)}", file=sys.stderr)
+        print(f"notalone grade: refusing to grade without a sandbox.\n{printable_lines(error)}\n{DOCTOR_HINT}", file=sys.stderr)
         return 2
     except AuthoringError as error:
         print(f"notalone grade: an assignment cannot be graded outside the students' notebooks yet; nobody was graded.\n"
@@ -210,6 +218,14 @@ def cmd_feedback(args) -> int:
         print(printable_lines(result.get("error") or result.get("log")), file=sys.stderr)
         return 1
     print(f"Feedback written to feedback/*/{printable(args.assignment)}/ (hidden tests and active content removed).")
+    if args.exchange:
+        from .teacher import nbgrader_api
+
+        released = nbgrader_api(_course(args)).release_feedback(args.assignment, args.student)
+        if not released.get("success"):
+            print(printable_lines(released.get("error") or released.get("log")), file=sys.stderr)
+            return 1
+        print("Released to nbgrader's exchange: each student fetches their own feedback (Assignments ▸ Fetch Feedback).")
     return 0
 
 
@@ -230,7 +246,7 @@ def cmd_demo(args) -> int:
     from .teacher import CourseError
 
     try:
-        built = build_class(args.folder, students=args.students)
+        built = build_class(args.folder, students=args.students, assignment_names=args.assignment)
     except CourseError as error:
         print(f"notalone demo: {printable_lines(error)}", file=sys.stderr)
         return 1
@@ -239,15 +255,21 @@ def cmd_demo(args) -> int:
         print(f"  - {printable(note)}")
     for name in built["assignments"]:
         try:
-            grade(args.folder, name, sandbox=not args.no_sandbox, progress=_progress())
+            grade(args.folder, name, sandbox=False if args.no_sandbox else None, progress=_progress())
         except SandboxUnavailable as error:
-            print(f"notalone demo: refusing to grade without a sandbox.\n{printable_lines(error)}", file=sys.stderr)
+            print(f"notalone demo: refusing to grade without a sandbox.\n{printable_lines(error)}\n{DOCTOR_HINT}", file=sys.stderr)
             return 2
     for path in write_report(args.folder, Path(args.folder) / "report", args.language):
         print(f"wrote {printable(path)}")
-    print(f"Open {printable(Path(args.folder) / 'report' / 'report.html')} in a browser; `nbgrader formgrader` in "
-          f"{printable(args.folder)} for manual grading.")
+    print(f"Open {printable(Path(args.folder) / 'report' / 'report.html')} in a browser; for manual grading, `jupyter lab` in "
+          f"{printable(args.folder)}, then Nbgrader > Formgrader.")
     return 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import run
+
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -284,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = course_commands.add_parser("init", help="create a course folder from assessments/ with nbgrader's layout and gradebook",
                                       description="Copy the course's nbgrader source into FOLDER and create its gradebook.")
     init.add_argument("folder", type=Path)
-    init.add_argument("--template", type=Path, help="an assessments/ folder (default: this checkout's)")
+    init.add_argument("--template", type=Path, help="an assessments/ folder (default: the course's own, from this checkout or installed with notalone)")
     init.set_defaults(run=cmd_course_init)
 
     students = commands.add_parser("students", help="manage the class list")
@@ -315,21 +337,26 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("assignment", nargs="+", help="one or more assignment ids, or 'all' (one sandbox for all of them)")
     gr.add_argument("--student", action="append", help="grade only this student (repeatable)")
     gr.add_argument("--workers", type=int, help="notebooks graded at once (default: number of CPU cores)")
-    gr.add_argument("--no-sandbox", action="store_true", help="grade without isolation: student code runs as you (not recommended)")
-    gr.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
-    gr.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default 300)")
-    gr.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel in MiB (default 2048)")
-    gr.add_argument("--max-processes", type=int, default=64, help="processes per kernel (default 64)")
-    gr.add_argument("--max-output-kb", type=int, default=2048, help="output per notebook in KiB, all types (default 2048)")
-    gr.add_argument("--cpu-seconds", type=int, default=300, help="CPU time per kernel, all its processes (default 300)")
-    gr.add_argument("--disk-mb", type=int, default=256,
-                    help="size of each kernel's in-memory working folder, /tmp and /dev/shm in MiB (default 256)")
+    gr.add_argument("--no-sandbox", action="store_true", help="grade without isolation: student code runs as you (not recommended; "
+                                                                 "c.SandboxedExecute.sandbox = False)")
+    # Each limit is the course's setting (nbgrader_config.py) unless given here; the defaults are the course's own.
+    gr.add_argument("--cell-timeout", type=int, help="seconds per cell (c.Execute.timeout; course default 60)")
+    gr.add_argument("--notebook-timeout", type=int, help="seconds per notebook (c.SandboxedExecute.notebook_seconds; default 300)")
+    gr.add_argument("--memory-mb", type=int, help="memory per kernel in MiB (c.SandboxedExecute.memory_mb; default 2048)")
+    gr.add_argument("--max-processes", type=int, help="processes per kernel (c.SandboxedExecute.processes; default 64)")
+    gr.add_argument("--max-output-kb", type=int,
+                    help="output per notebook in KiB, all types (c.SandboxedExecute.output_kb; default 2048)")
+    gr.add_argument("--cpu-seconds", type=int,
+                    help="CPU time per kernel, all its processes (c.SandboxedExecute.cpu_seconds; default 300)")
+    gr.add_argument("--disk-mb", type=int, help="size of each kernel's in-memory working folder, /tmp and /dev/shm in MiB "
+                                                "(c.SandboxedExecute.disk_mb; default 256)")
     gr.set_defaults(run=cmd_grade)
 
     fb = commands.add_parser("feedback", parents=[course_parent], help="feedback pages without hidden tests or active content",
                              description="Generate feedback HTML for students; hidden tests and scripts are never shown.")
     fb.add_argument("assignment")
     fb.add_argument("--student", help="only this student")
+    fb.add_argument("--exchange", action="store_true", help="also release it to nbgrader's exchange (shared JupyterHub)")
     fb.set_defaults(run=cmd_feedback)
 
     rep = commands.add_parser("report", parents=[course_parent], help="class report per student and per skill (HTML and CSV)",
@@ -342,9 +369,21 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Build a course in FOLDER with about 30 made-up students and mixed submissions, grade it and write the report.")
     demo.add_argument("folder", type=Path)
     demo.add_argument("--students", type=int, default=30)
+    demo.add_argument("--assignment", action="append", help="only this assignment (repeatable; default: all of them)")
     demo.add_argument("--language", default="en")
     demo.add_argument("--no-sandbox", action="store_true", help="grade without isolation (not recommended)")
     demo.set_defaults(run=cmd_demo)
+
+    from . import lite
+
+    lite_parser = commands.add_parser("lite", help="the course as an offline JupyterLite site: any browser, nothing to install")
+    lite.add_arguments(lite_parser)
+    lite_parser.set_defaults(run=lite.run)
+
+    doctor = commands.add_parser("doctor", help="check what grading needs on this machine (sandbox, cgroups, seccomp, fonts)",
+                                 description="Check Bubblewrap, user namespaces, cgroups, seccomp and fonts, and print the exact "
+                                             "command for each missing piece. Exit 1 when grading cannot run here.")
+    doctor.set_defaults(run=cmd_doctor)
 
     from .knowledge_check import add_arguments as knowledge_check_arguments, run as knowledge_check_run
 

@@ -1,8 +1,8 @@
 """Unit 2 in a real JupyterLab, driven through Debian's Chromium, in English.
 
 The English lesson is opened and run: the URL inspector takes a click on an example link (the
-short link resolves, from the local table, to a look-alike of the police site) and a typed link
-(the @ trick), and shows the coloured breakdown, the findings with their rule and the verdict;
+short link resolves, from the local table, to a look-alike of the police site), a typed link
+(the @ trick) and a link submitted with Enter (a number that opens as an IP address), and shows the coloured breakdown, the findings with their rule and the verdict;
 the Python "try it" cells print the split link and the decoded punycode; the "police" video call
 plays through the safe path to its summary with the help card.
 
@@ -48,6 +48,17 @@ def test_unit02_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         expect(result.locator(".notalone-url-part-userinfo")).to_have_text("chinhphu.vn", timeout=STEP_TIMEOUT)
         expect(result.locator(".notalone-url-owner").first).to_have_text("tin-tuc.example")
         expect(result).to_contain_text("Everything before @ (chinhphu.vn) is NOT the website")
+
+        # Type a link and press Enter: a number browsers open as an IP address. The result sits
+        # right under the text box, above the examples, and the limits note says what to do.
+        field.fill("http://3232235777/dang-nhap")
+        field.press("Enter")
+        expect(result.locator(".notalone-url-finding[data-code='ip-disguised']")).to_contain_text("192.168.1.1", timeout=STEP_TIMEOUT)
+        field_box, result_box = field.bounding_box(), result.bounding_box()
+        example_box = inspector.locator(".notalone-url-example").first.bounding_box()
+        assert field_box["y"] < result_box["y"] < example_box["y"]
+        assert result_box["y"] - (field_box["y"] + field_box["height"]) < 80, "the result starts right under the text box"
+        expect(inspector.locator(".notalone-url-limits")).to_contain_text("does not mean")
 
         # The "try it" cells ran.
         outputs = page.locator(".jp-OutputArea-output")
