@@ -51,6 +51,10 @@ def test_unit04_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         checker = page.locator(".notalone-red-flag-checker").first
         checker.scroll_into_view_if_needed()
         result = checker.locator(".notalone-red-flag-result")
+        # Students type Vietnamese here: the interface font, not a monospace one that misplaces diacritics.
+        font = checker.locator(".notalone-red-flag-input textarea").evaluate("e => getComputedStyle(e).fontFamily")
+        ui_font = page.evaluate("getComputedStyle(document.body).getPropertyValue('--jp-ui-font-family')")
+        assert "mono" not in font.lower() and font.replace(" ", "") == ui_font.replace(" ", ""), (font, ui_font)
         checker.locator(".notalone-red-flag-input textarea").fill("dung noi voi bo me nha, cho anh xin so dien thoai")
         checker.locator(".notalone-red-flag-check").click()
         expect(result).to_contain_text(words["found"], timeout=lab.STEP_TIMEOUT)

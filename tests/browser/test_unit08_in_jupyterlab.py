@@ -38,7 +38,7 @@ def test_unit08_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         assert all("Red flag" in text for text in feedback)
 
         outputs = page.locator(".jp-OutputArea-output")
-        expect(outputs.filter(has_text="precision = 22/30 = 73%").first).to_be_attached()
+        expect(outputs.filter(has_text="precision = 14/16 = 88%").first).to_be_attached()
         expect(outputs.filter(has_text="really harmless").first).to_be_attached()
         expect(outputs.filter(has_text="'my-scenario' loads: 2 decision points").first).to_be_attached()
 

@@ -15,9 +15,9 @@ from ..i18n import available_languages, localize, ui
 # themes. A card with its own background sets its text colour too (an explicit pair). Tints are mixed from the
 # theme's own layout colour, so they stay light in a light theme and dark in a dark one.
 STYLESHEET = """
-.notalone-widget { color: var(--jp-content-font-color1); --notalone-on-strong: #fff; --notalone-on-highlight: #111;
+.notalone-widget { color: var(--jp-content-font-color1); --notalone-on-strong: #fff;
   --notalone-strong: color-mix(in srgb, var(--jp-brand-color0) 80%, #000); }
-.notalone-widget .notalone-card, .notalone-widget div[style*="border-radius:10px"] {
+.notalone-widget .notalone-card {
   border: 1px solid var(--jp-border-color1); border-radius: 10px; padding: 10px 12px; margin: 4px 0; max-width: 720px;
   background: var(--jp-layout-color1); color: var(--jp-content-font-color1); }
 .notalone-widget .notalone-card-good { background: color-mix(in srgb, var(--jp-success-color1) 14%, var(--jp-layout-color1));
@@ -63,16 +63,21 @@ STYLESHEET = """
 .notalone-widget .jupyter-button.mod-danger { background: var(--notalone-strong); color: var(--notalone-on-strong); }
 .notalone-widget .notalone-sr-only, .notalone-widget .notalone-sorter-choice .widget-label { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
-/* Views that still write colours inline: the same theme pairs, matched by their inline style. */
-.notalone-widget div[style*="background:#e8f6ec"] { background: color-mix(in srgb, var(--jp-success-color1) 14%, var(--jp-layout-color1)) !important; }
-.notalone-widget div[style*="background:#fff1e6"], .notalone-widget div[style*="background:#fff6e0"],
-.notalone-widget div[style*="background:#fff8e1"] { background: color-mix(in srgb, var(--jp-warn-color1) 14%, var(--jp-layout-color1)) !important; }
-.notalone-widget div[style*="background:#ffe9e6"] { background: color-mix(in srgb, var(--jp-error-color1) 12%, var(--jp-layout-color1)) !important; }
-.notalone-widget div[style*="background:#eef6ff"], .notalone-widget div[style*="background:#eef2f7"] {
-  background: color-mix(in srgb, var(--jp-brand-color1) 12%, var(--jp-layout-color1)) !important; }
-.notalone-widget div[style*="background:#f1f3f6"] { background: var(--jp-layout-color2) !important; }
-.notalone-widget div[style*="background:#"], .notalone-widget [style*="color:#"] { color: var(--jp-content-font-color1) !important; }
-.notalone-widget span[style*="background:#"], .notalone-widget mark[style*="background:#"] { color: var(--notalone-on-highlight) !important; }
+/* The URL inspector's parts of a link, each a tint of a theme colour; a letter that is not plain ASCII stands out. */
+.notalone-widget .notalone-url-part { border-radius: 4px; color: var(--jp-content-font-color1);
+  background: var(--jp-layout-color2); }
+.notalone-widget .notalone-url-part-punctuation, .notalone-widget .notalone-url-part-text { background: transparent; }
+.notalone-widget .notalone-url-part-scheme { background: color-mix(in srgb, var(--jp-brand-color1) 16%, var(--jp-layout-color1)); }
+.notalone-widget .notalone-url-part-userinfo { background: color-mix(in srgb, var(--jp-error-color1) 22%, var(--jp-layout-color1)); }
+.notalone-widget .notalone-url-part-subdomain { background: color-mix(in srgb, var(--jp-warn-color1) 22%, var(--jp-layout-color1)); }
+.notalone-widget .notalone-url-part-name { background: color-mix(in srgb, var(--jp-success-color1) 24%, var(--jp-layout-color1)); }
+.notalone-widget .notalone-url-part-suffix { background: color-mix(in srgb, var(--jp-info-color1) 18%, var(--jp-layout-color1)); }
+.notalone-widget .notalone-url-part-port { background: color-mix(in srgb, var(--jp-brand-color1) 10%, var(--jp-layout-color2)); }
+.notalone-widget .notalone-url-odd-letter { color: var(--jp-content-font-color1);
+  background: color-mix(in srgb, var(--jp-error-color1) 28%, var(--jp-layout-color1));
+  text-decoration: underline wavy var(--jp-error-color1); }
+/* Students type Vietnamese in the red-flag checker: monospace fonts misplace diacritics. */
+.notalone-red-flag-input textarea { font-family: var(--jp-ui-font-family); }
 """
 
 # Runs each time the support widget's HTML changes (an image that cannot load calls onerror): sets the view's
@@ -115,11 +120,6 @@ FOLLOW_SCRIPT = """(function (marker) {
 })(this)"""
 
 _nonces = itertools.count(1)
-
-# Kept for views that build their own inline styles: a card in the theme's colours.
-CARD = ("border:1px solid var(--jp-border-color1);border-radius:10px;padding:10px 12px;margin:4px 0;max-width:720px;"
-        "background:var(--jp-layout-color1);color:var(--jp-content-font-color1);")
-
 
 def escape(text: str) -> str:
     """Content text as HTML: escaped, with line breaks kept."""

@@ -10,7 +10,7 @@ import ipywidgets as w
 from ..i18n import current_language, localize, ui
 from ..platform_guide import GuideSelection, checked_line, load_guide
 from ..rules import rules
-from .common import CARD, LocalizedView, escape, language_picker
+from .common import LocalizedView, escape, language_picker
 
 
 class PlatformGuideView(LocalizedView):
@@ -71,9 +71,9 @@ class PlatformGuideView(LocalizedView):
             tip = f"<p class='notalone-guide-tip'>💡 {escape(t(topic.tip))}</p>" if topic.tip else ""
             rule = (f" <small>· {escape(ui('rule', lang))}: {escape(t(rules()[topic.rule].title))}</small>"
                     if topic.rule else "")
-            sections.append(f"<div class='notalone-guide-topic' data-topic='{escape(topic.id)}' style='{CARD}'>"
+            sections.append(f"<div class='notalone-card notalone-card-plain notalone-guide-topic' data-topic='{escape(topic.id)}'>"
                             f"<b>{escape(topic.icon)} {escape(t(topic.label))}</b>{rule}{tip}<ol>{items}</ol>{note}</div>")
-        checked = (f"<p class='notalone-guide-checked' style='font-size:90%;color:#444'>🗓️ {escape(checked_line(platform, lang))} "
+        checked = (f"<p class='notalone-guide-checked' style='font-size:90%'>🗓️ {escape(checked_line(platform, lang))} "
                    f"{escape(t(platform.look_for))}</p>")
         return (f"<div data-platform='{escape(platform.id)}'><h4 style='margin:6px 0'>{escape(platform.icon)} "
                 f"{escape(t(platform.name))}</h4>{''.join(sections)}{checked}"

@@ -1,7 +1,9 @@
 """The message checker: a text box whose message is checked for red-flag words (widgets.red_flags).
 
 Programmatic triggers: check(text), set_language(language). Strings: widgets/locales/<lang>.red-flag-checker.yaml;
-category labels and explanations come from the rules file.
+category labels and explanations come from the rules file. Every result ends with what to do when unsure (the
+3 Musts): "nothing found" never reads as "safe". The text box carries the class notalone-red-flag-input, for the
+course stylesheet (widgets/views/common.py) to give it the interface font.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..i18n import current_language, localize, ui
-from ..red_flags import RedFlagChecker, load_rules
+from ..red_flags import RedFlagChecker, load_rules, readings, words
 from ..rules import rules
-from .common import CARD, LocalizedView, escape, language_picker
+from .common import LocalizedView, card, escape, language_picker
 
 
 class RedFlagCheckerView(LocalizedView):
@@ -32,10 +34,13 @@ class RedFlagCheckerView(LocalizedView):
         self._button = w.Button(button_style="primary", icon="search")
         self._button.add_class("notalone-red-flag-check")
         self._button.on_click(lambda _button: self.check())
+        self._read_as = w.HTML()
+        self._read_as.add_class("notalone-red-flag-read-as")
         self._result = w.HTML()
         self._result.add_class("notalone-red-flag-result")
         self._limits = w.HTML()
-        super().__init__([w.HBox([self._title, self._picker]), self._intro, self._text, self._button, self._result, self._limits])
+        super().__init__([w.HBox([self._title, self._picker]), self._intro, self._text, self._button, self._read_as, self._result,
+                          self._limits])
         self.add_class("notalone-red-flag-checker")
         model.observe(self.refresh)
         self.refresh()
@@ -64,14 +69,24 @@ class RedFlagCheckerView(LocalizedView):
         self._text.placeholder = ui("rfc_placeholder", lang)
         self._button.description = ui("rfc_check", lang)
         self._limits.value = f"<small>{escape(ui('rfc_limits', lang))}</small>"
+        self._read_as.value = self._read_as_html()
         self._result.value = self._result_html()
+
+    def _read_as_html(self) -> str:
+        """How the checker read chat shorthand ("ko dc ns" -> "khong duoc noi"), shown only when it read something."""
+        lattice = readings(self.model.text, self.model.rules.shorthand)
+        read = " ".join(" ".join(options[1] if len(options) > 1 else options[0]) for options in lattice)
+        if not read or read == " ".join(words(self.model.text)):
+            return ""
+        return f"<small>{escape(ui('rfc_read_as', self.language))}: <i>{escape(read)}</i></small>"
 
     def _result_html(self) -> str:
         model, lang = self.model, self.language
         if not model.text.strip():
-            return f"<div style='{CARD}'>{escape(ui('rfc_empty', lang))}</div>"
+            return card(escape(ui("rfc_empty", lang)))
         if not model.found:
-            return f"<div class='notalone-red-flag-none' style='{CARD}background:#e8f6ec'>✅ {escape(ui('rfc_none', lang))}</div>"
+            return card(f"{escape(ui('rfc_none', lang))}<p class='notalone-red-flag-unsure'>{escape(ui('rfc_unsure', lang))}</p>",
+                        "neutral", "notalone-red-flag-none")
         items = []
         for category_id in model.categories:
             category = model.rules.categories[category_id]
@@ -83,7 +98,8 @@ class RedFlagCheckerView(LocalizedView):
                 f"<small>{escape(ui('rfc_words', lang))}: {escape(found)} · {escape(ui('rule', lang))}: "
                 f"{escape(localize(rule.title, lang))}</small></li>")
         heading = escape(ui("rfc_found", lang, count=len(model.found)))
-        return f"<div style='{CARD}background:#fff1e6'><b>{heading}</b><ul>{''.join(items)}</ul></div>"
+        return card(f"<b>{heading}</b><ul>{''.join(items)}</ul>"
+                    f"<p class='notalone-red-flag-unsure'>{escape(ui('rfc_unsure', lang))}</p>", "warn")
 
 
 def show_red_flag_checker(path: str | Path | None = None, *, language: str | None = None) -> RedFlagCheckerView:

@@ -1,7 +1,8 @@
 """The URL inspector view: a text box, an Inspect button, example links, a coloured breakdown and a verdict.
 
 A thin view over widgets.url_inspector.UrlInspector. Programmatic triggers: inspect(url),
-pick_example(index), set_language(language). Nothing is ever fetched: links are only read.
+submit(url) (pressing Enter in the text box), pick_example(index), set_language(language).
+Nothing is ever fetched: links are only read.
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ import ipywidgets as w
 from ..i18n import current_language, ui
 from ..rules import rules
 from ..url_inspector import Inspection, UrlInspector, load_links
-from .common import CARD, LocalizedView, escape, language_picker
+from .common import LocalizedView, card, escape, language_picker
 
-PART_COLOURS = {
-    "scheme": "#e3e8ff", "userinfo": "#ffd0d0", "subdomain": "#fff0c2", "name": "#bfeccb", "suffix": "#d6eeff",
-    "host": "#e8e8e8", "port": "#f0d9ff", "path": "#eeeeee", "query": "#f4f4f4", "fragment": "#f4f4f4",
-}
 SEVERITY_ICONS = {"danger": "⛔", "warning": "⚠️", "info": "ℹ️", "ok": "✅"}
-VERDICT_STYLE = {"trusted": ("✅", "#e8f6ec"), "unknown": ("❔", "#fff8e1"), "suspicious": ("⛔", "#ffe9e6"), "invalid": ("✏️", "#f1f3f6")}
+# Each verdict's icon and card kind (its theme colours: common.card).
+VERDICT_STYLE = {"trusted": ("✅", "good"), "unknown": ("❔", "warn"), "suspicious": ("⛔", "bad"), "invalid": ("✏️", "neutral")}
 MONO = "font-family:monospace;font-size:105%;"
 
 
@@ -33,13 +31,12 @@ def marked(text: str) -> str:
             parts.append(escape(c))
         else:
             name = escape(unicodedata.name(c, "?"))
-            parts.append(f"<mark class='notalone-url-odd-letter' title='U+{ord(c):04X} {name}' "
-                         f"style='background:#ffd0d0;text-decoration:underline wavy #c00'>{escape(c)}</mark>")
+            parts.append(f"<mark class='notalone-url-odd-letter' title='U+{ord(c):04X} {name}'>{escape(c)}</mark>")
     return "".join(parts)
 
 
 class UrlInspectorView(LocalizedView):
-    """Take a link apart without opening it. Programmatic triggers: inspect(), pick_example(), set_language()."""
+    """Take a link apart without opening it. Programmatic triggers: inspect(), submit() (Enter), pick_example(), set_language()."""
 
     def __init__(self, model: UrlInspector, language: str):
         self.model = model
@@ -47,8 +44,11 @@ class UrlInspectorView(LocalizedView):
         self._title = w.HTML()
         self._picker = language_picker(language, self.set_language)
         self._intro = w.HTML()
-        self._input = w.Text(layout=w.Layout(width="520px"))
+        # continuous_update=False: the value reaches Python when the student presses Enter (or leaves the box).
+        self._input = w.Text(layout=w.Layout(width="520px"), continuous_update=False)
         self._input.add_class("notalone-url-input")
+        self._input.observe(self._on_submit, names="value")
+        self._showing = False  # True while the view itself writes into the text box
         self._button = w.Button(button_style="primary", icon="search")
         self._button.add_class("notalone-url-inspect")
         self._button.on_click(lambda _button: self.inspect(self._input.value))
@@ -65,17 +65,36 @@ class UrlInspectorView(LocalizedView):
         self._examples = w.VBox(rows)
         self._result = w.HTML()
         self._result.add_class("notalone-url-result")
+        self._limits = w.HTML()
+        self._limits.add_class("notalone-url-limits")
+        # The result sits right under the text box, so it is on screen when the student presses Enter.
         super().__init__([w.HBox([self._title, self._picker]), self._intro, w.HBox([self._input, self._button]), self._note,
-                          self._examples_label, self._examples, self._result])
+                          self._result, self._limits, self._examples_label, self._examples])
         self.add_class("notalone-url-inspector")
         model.observe(self.refresh)
         self.refresh()
 
     # Triggers -----------------------------------------------------------------
     def inspect(self, url: str) -> Inspection:
-        """Inspect a typed link, as if the student typed `url` and pressed Inspect."""
-        self._input.value = url
+        """Inspect a typed link, as if the student typed `url` and pressed Inspect (or Enter)."""
+        self._show_in_box(url)
         return self.model.inspect(url)
+
+    def submit(self, url: str) -> Inspection | None:
+        """What pressing Enter in the text box does: inspect `url` (nothing when the box is empty)."""
+        self._input.value = url  # with continuous_update=False this is exactly what Enter sends
+        return self.model.current  # an unchanged box sends nothing: its link is already the one shown
+
+    def _on_submit(self, change) -> None:
+        if not self._showing and change["new"].strip():
+            self.model.inspect(change["new"])
+
+    def _show_in_box(self, url: str) -> None:
+        self._showing = True
+        try:
+            self._input.value = url
+        finally:
+            self._showing = False
 
     def pick_example(self, index: int) -> Inspection:
         """Inspect example number `index` (0 is the first), as if the student clicked it."""
@@ -97,11 +116,12 @@ class UrlInspectorView(LocalizedView):
             button, label = row.children
             button.tooltip = context or example.url
             button.button_style = "info" if index == self.model.picked else ""
-            label.value = f"<small style='color:#555'>{escape(context)}</small>" if context else ""
+            label.value = f"<small>{escape(context)}</small>" if context else ""
         if current is not None and self.model.picked is not None:
-            self._input.value = current.url
-        self._result.value = self._result_html(current) if current else \
-            f"<div style='{CARD}color:#555'>{escape(ui('url_nothing_yet', lang))}</div>"
+            self._show_in_box(current.url)
+        self._limits.value = card(f"<b>{escape(ui('url_limits_title', lang))}</b><br>"
+                                  f"{escape(ui('url_limits', lang))}<br>{escape(ui('url_unsure', lang))}", "neutral")
+        self._result.value = self._result_html(current) if current else card(escape(ui("url_nothing_yet", lang)))
 
     def _breakdown_html(self, inspection: Inspection) -> str:
         lang, parts = self.language, inspection.parts
@@ -113,10 +133,10 @@ class UrlInspectorView(LocalizedView):
             label = ui(f"url_part_{kind}", lang)
             extra = "text-decoration:line-through;" if kind == "userinfo" else ("font-weight:bold;" if kind == "name" else "")
             spans.append(f"<span class='notalone-url-part notalone-url-part-{kind}' title='{escape(label)}' "
-                         f"style='background:{PART_COLOURS[kind]};border-radius:4px;padding:1px 2px;{extra}'>{escape(text)}</span>")
+                         f"style='padding:1px 2px;{extra}'>{escape(text)}</span>")
             if kind not in kinds:
                 kinds.append(kind)
-        legend = " ".join(f"<span style='background:{PART_COLOURS[k]};border-radius:4px;padding:0 4px;font-size:85%'>"
+        legend = " ".join(f"<span class='notalone-url-part notalone-url-part-{k}' style='padding:0 4px;font-size:85%'>"
                           f"{escape(ui(f'url_part_{k}', lang))}</span>" for k in kinds)
         lines = [f"<div class='notalone-url-breakdown' style='{MONO}word-break:break-all;margin:4px 0'>{''.join(spans)}</div>",
                  f"<div>{legend}</div>"]
@@ -148,11 +168,11 @@ class UrlInspectorView(LocalizedView):
                 blocks.append(f"<div style='margin-top:8px'>↪ {escape(ui('url_leads_to', lang))}</div>")
             blocks.append(self._breakdown_html(step))
             blocks.append(f"<div style='margin-top:6px'><b>{escape(ui('url_findings', lang))}</b></div>{self._findings_html(step)}")
-        icon, background = VERDICT_STYLE[inspection.verdict]
-        verdict = (f"<div class='notalone-url-verdict notalone-url-verdict-{inspection.verdict}' style='{CARD}background:{background}'>"
-                   f"<b>{icon} {escape(ui('url_verdict_' + inspection.verdict, lang))}</b><br>"
-                   f"{escape(ui('url_advice_' + inspection.verdict, lang))}</div>")
-        return f"<div style='{CARD}'>{''.join(blocks)}</div>{verdict}"
+        icon, kind = VERDICT_STYLE[inspection.verdict]
+        verdict = card(f"<b>{icon} {escape(ui('url_verdict_' + inspection.verdict, lang))}</b><br>"
+                       f"{escape(ui('url_advice_' + inspection.verdict, lang))}",
+                       kind, f"notalone-url-verdict notalone-url-verdict-{inspection.verdict}")
+        return card("".join(blocks)) + verdict
 
 
 def show_url_inspector(path: str | Path, language: str | None = None) -> UrlInspectorView:
