@@ -12,12 +12,15 @@ Grading goes through nbgrader's own Autograde converter and gradebook, so formgr
 
 from __future__ import annotations
 
+import ast
 import functools
+import html
 import itertools
 import json
 import multiprocessing
 import os
 import shutil
+import stat
 import sys
 import threading
 import time
@@ -139,6 +142,45 @@ def reference_notebook(release_folder: Path, source_folder: Path, notebook: str)
     """What the student was given: the release (with the header and nbgrader's metadata), else the source."""
     release = release_folder / f"{notebook}.ipynb"
     return release if release.exists() else source_folder / f"{notebook}.ipynb"
+
+
+def _link_or_special(submitted: Path, relative: Path) -> bool:
+    """Whether the handed-in `relative` is, or passes through, a link, or is not a plain file (a device, a pipe)."""
+    for depth in range(1, len(relative.parts) + 1):
+        if (submitted / Path(*relative.parts[:depth])).is_symlink():
+            return True
+    try:
+        return not stat.S_ISREG(os.lstat(submitted / relative).st_mode)
+    except OSError:
+        return False  # not handed in: nbgrader made it, or it came from source/
+
+
+class RefuseLinkedFiles(CoursePreprocessor):
+    """What plain `nbgrader autograde` copies without looking: it follows links, so a link in a submission
+    brings in whatever it points at (the answer key, the teacher's files, /proc/self/environ). Before anything
+    else, every such copy is removed from the autograded folder (so it reaches neither the kernel nor the
+    feedback), and a linked notebook is graded as the notebook the student was given. `notalone grade` never
+    stages links, so there this finds nothing."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        assignment, student, notebook = info["assignment"], info["student"], info["notebook"]
+        course = self.course
+        submitted = Path(course.format_path(course.submitted_directory, student, assignment))
+        autograded = Path(course.format_path(course.autograded_directory, student, assignment))
+        source = self.source_folder(assignment)
+        if _link_or_special(submitted, Path(f"{notebook}.ipynb")):
+            _flag("invalid", f"{printable(notebook)}.ipynb is a link, not a file: graded as the notebook you released", resources)
+            nb = nbformat.read(reference_notebook(self.release_folder(assignment), source, notebook), as_version=4)
+        for path in sorted(autograded.rglob("*")) if autograded.is_dir() else []:
+            relative = path.relative_to(autograded)
+            if path.suffix == ".ipynb" or not path.is_file() or (source / relative).is_file():
+                continue
+            if _link_or_special(submitted, relative):
+                path.unlink()
+                _flag("invalid", f"{printable(relative)} is a link or not a plain file: nbgrader's copy of what it "
+                                 "points at was removed", resources)
+        return nb, resources
 
 
 class RepairStructure(CoursePreprocessor):
@@ -281,7 +323,42 @@ class DecideExternalScores(CoursePreprocessor):
                 passed, lines = decide(keys[plan.content], plan.item, state["progress"], state["progress_problem"])
             cell.outputs = scoring.verdict_outputs(passed, lines)
             cell.source = without_hidden_tests(state["sources"].get(grade_id, cell.source))[0]
+        _drop_outputs_showing(_hidden_inputs(state["plans"]), nb, state["plans"], resources)
         return nb, resources
+
+
+def _hidden_inputs(plans: dict) -> set[str]:
+    """The text arguments of the hidden checks (6 characters or more): what a student's own code could record
+    while the checks ran, and print from a later cell into the notebook and its feedback."""
+    found = set()
+    for plan in plans.values():
+        for check in (check for check in plan.checks if check.hidden):
+            try:
+                tree = ast.parse(check.call, mode="eval")
+            except SyntaxError:
+                continue
+            found |= {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                      and isinstance(node.value, str) and len(node.value.strip()) >= 6}
+    return found
+
+
+HIDDEN_INPUT_SHOWN = ("(Not kept: this output showed the input of a hidden test.) · "
+                      "(Không giữ lại: kết quả này để lộ dữ liệu của một bài kiểm tra ẩn.)")
+
+
+def _drop_outputs_showing(inputs: set[str], nb, plans: dict, resources) -> None:
+    """Outputs of the student's cells that show a hidden test's input, in any common spelling, are replaced."""
+    if not inputs:
+        return
+    spellings = {form for text in inputs for form in (text, json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1],
+                                                      repr(text)[1:-1], html.escape(text))}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or _grade_id(cell) in plans or not cell.get("outputs"):
+            continue
+        shown = json.dumps(cell.outputs, ensure_ascii=False) + json.dumps(cell.outputs)
+        if any(form in shown for form in spellings):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=HIDDEN_INPUT_SHOWN + "\n")]
+            _flag("review", "a cell printed the input of a hidden test; its output was not kept", resources)
 
 
 class SandboxedExecute(Execute):
@@ -377,7 +454,7 @@ class SandboxedExecute(Execute):
             reason = None
             if could_shadow_code(relative):
                 reason = "could replace code that grading runs (a module, package, path file or hidden folder)"
-            elif any((submitted / Path(*relative.parts[:i])).is_symlink() for i in range(1, len(relative.parts) + 1)):
+            elif _link_or_special(submitted, relative):
                 reason = "is a link, not a file"
             elif path.stat().st_size > MAX_FILE_MB * 2**20:
                 reason = f"is larger than {MAX_FILE_MB} MB"
@@ -545,7 +622,8 @@ class PromptCheckCellMetadata(CheckCellMetadata):
 
 # nbgrader's Autograde steps with the course's own. The course's nbgrader_config.py sets these, so plain
 # `nbgrader autograde`, formgrader's Autograde button and `notalone grade` grade alike.
-SANITIZE_PREPROCESSORS = ["nbgrader.preprocessors.ClearOutput", "notalone.grader.RepairStructure",
+SANITIZE_PREPROCESSORS = ["notalone.grader.RefuseLinkedFiles", "nbgrader.preprocessors.ClearOutput",
+                          "notalone.grader.RepairStructure",
                           "nbgrader.preprocessors.DeduplicateIds", "nbgrader.preprocessors.OverwriteKernelspec",
                           "nbgrader.preprocessors.OverwriteCells", "notalone.grader.PromptCheckCellMetadata"]
 # SafeOutputs: what formgrader shows the teacher carries no script either.
@@ -610,6 +688,15 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
     present = {}
     for path in sorted(submitted.rglob("*")):
         relative = path.relative_to(submitted)
+        if path.is_symlink() and relative.suffix == ".ipynb" and len(relative.parts) == 1 and relative.name in expected:
+            flags.append(Flag("invalid", f"{printable(relative)} is a link, not a file: graded as the notebook you released",
+                              relative.stem))
+            present[relative.name] = reference_notebook(root / "release" / assignment, root / "source" / assignment,
+                                                        relative.stem)
+            continue
+        if path.is_symlink() and relative == Path("timestamp.txt"):
+            # plain nbgrader cannot read such a timestamp and grades nothing: neither does this
+            return [Flag("invalid", "timestamp.txt is a link, not a file: the submission was not graded")]
         if path.is_symlink():
             flags.append(Flag("invalid", f"{printable(relative)} is a link, not a file: ignored"))
             continue
@@ -628,11 +715,15 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[Flag]:
                 continue
             try:
                 notebook = nbformat.read(path, as_version=4)
-                nbformat.validate(notebook)
             except Exception as error:  # noqa: BLE001 - any unreadable notebook is reported, not fatal
                 flags.append(Flag("invalid", f"{printable(relative)} is not a valid notebook ({type(error).__name__}: "
                                              f"{printable(str(error).splitlines()[0][:200])}): not graded", relative.stem))
                 continue
+            try:  # readable but not quite to the schema: graded, as plain nbgrader grades it
+                nbformat.validate(notebook)
+            except Exception as error:  # noqa: BLE001
+                flags.append(Flag("review", f"{printable(relative)} does not follow the notebook format exactly "
+                                            f"({printable(str(error).splitlines()[0][:200])}): graded as it is", relative.stem))
             present[path.name] = path
             continue
         if size_mb > MAX_FILE_MB:
