@@ -45,7 +45,8 @@ def test_unit02_lesson_plays_in_jupyterlab(jupyterlab_server, browser_page, tmp_
         field = inspector.locator(".notalone-url-input input")
         field.fill("https://chinhphu.vn@tin-tuc.example/ho-so")
         inspector.locator(".notalone-url-inspect").click()
-        expect(result.locator(".notalone-url-part-userinfo")).to_have_text("chinhphu.vn", timeout=STEP_TIMEOUT)
+        expect(result.locator(".notalone-url-breakdown .notalone-url-part-userinfo")).to_have_text("chinhphu.vn",
+                                                                                        timeout=STEP_TIMEOUT)
         expect(result.locator(".notalone-url-owner").first).to_have_text("tin-tuc.example")
         expect(result).to_contain_text("Everything before @ (chinhphu.vn) is NOT the website")
 
