@@ -314,6 +314,13 @@ def run(args) -> int:
 
     root = (args.root or _repo_root(Path.cwd())).resolve()
     try:
+        import jupyterlite_core  # noqa: F401
+        import jupyterlite_pyodide_kernel  # noqa: F401
+    except ImportError:
+        print("notalone lite build: JupyterLite is not installed here. Install the lite extra: "
+              "pip install -e '.[lite]' in the checkout (or pip install 'not_alone-*.whl[lite]').", file=sys.stderr)
+        return 2
+    try:
         summary = build(args.out, root=root, course=args.course, cache=args.cache)
     except LiteError as error:
         print(f"notalone lite build: {error}", file=sys.stderr)

@@ -22,7 +22,7 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,lite]"
 # npm: `notalone lite build` takes Pyodide's runtime from the npm registry (tests/browser/test_lite_offline.py;
 # downloads are cached in ~/.cache/notalone-lite, so re-runs are cheap).
 if ! command -v npm >/dev/null; then

@@ -37,9 +37,10 @@ def test_environment_installs_the_repo_itself():
     assert "-e ." in pip_entries
 
 
-# Declared but not imported: the app the course runs in, its Vietnamese menus, and the JupyterLite build tool
-# `notalone lite build` runs as a command (python -m jupyterlite_core).
-NOT_IMPORTED = {"jupyterlab", "jupyterlab-language-pack-vi-vn", "jupyterlite-core"}
+# Declared but not imported: the app the course runs in and its Vietnamese menus.
+NOT_IMPORTED = {"jupyterlab", "jupyterlab-language-pack-vi-vn"}
+# Imported only by `notalone lite build`, from the lite extra.
+LITE_ONLY = "notalone/lite.py"
 
 
 def imported_distributions() -> dict[str, set[str]]:
@@ -71,7 +72,10 @@ def imported_distributions() -> dict[str, set[str]]:
 def test_runtime_dependencies_are_exactly_what_the_code_imports():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     declared = {normalized(spec)[0] for spec in project["dependencies"]}
+    lite = {normalized(spec)[0] for spec in project["optional-dependencies"]["lite"]}
     imported = imported_distributions()
+    assert all(imported[d] == {LITE_ONLY} for d in lite & set(imported)), "the lite extra serves notalone/lite.py only"
+    imported = {d: files for d, files in imported.items() if d not in lite}
     assert set(imported) - declared == set(), {d: sorted(imported[d]) for d in set(imported) - declared}
     assert declared - set(imported) - NOT_IMPORTED == set(), "declared but imported nowhere in notalone/ or widgets/"
     tools = {normalized(spec)[0] for spec in project["optional-dependencies"]["test"]}
@@ -80,6 +84,6 @@ def test_runtime_dependencies_are_exactly_what_the_code_imports():
 
 def test_the_test_command_installs_the_test_extra_and_start_installs_bubblewrap():
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert "test" in extras and '-e ".[test]"' in (REPO / "scripts" / "test.sh").read_text()
+    assert "test" in extras and '-e ".[test,lite]"' in (REPO / "scripts" / "test.sh").read_text()
     start = (REPO / "scripts" / "start.sh").read_text()
     assert "apt-get install -y -qq bubblewrap" in start and "sudo apt-get install bubblewrap" in start
