@@ -251,33 +251,40 @@ def jupyterlab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser_page(tmp_path_factory):
-    """A Playwright page in Debian's Chromium, with a throwaway profile."""
+def playwright_session():
+    """Playwright, started once: its sync API runs one driver per thread, so every browser fixture shares it."""
     _require_browser_tools()
     from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-            locale="en-US",
-            env={**os.environ, "HOME": str(profile)},
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_page(playwright_session, tmp_path_factory):
+    """A Playwright page in Debian's Chromium, with a throwaway profile."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    pw = playwright_session
+    context = pw.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1400, "height": 1000},
+        locale="en-US",
+        env={**os.environ, "HOME": str(profile)},
+    )
+    try:
+        context.set_default_timeout(30_000)
+        page = context.pages[0] if context.pages else context.new_page()
+        # "Leave page?" on navigating away from a notebook with outputs: leave.
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.console_errors = []  # type: ignore[attr-defined]
+        page.on(
+            "console",
+            lambda msg: msg.type == "error" and page.console_errors.append(msg.text),  # type: ignore[attr-defined]
         )
-        try:
-            context.set_default_timeout(30_000)
-            page = context.pages[0] if context.pages else context.new_page()
-            # "Leave page?" on navigating away from a notebook with outputs: leave.
-            page.on("dialog", lambda dialog: dialog.accept())
-            page.console_errors = []  # type: ignore[attr-defined]
-            page.on(
-                "console",
-                lambda msg: msg.type == "error" and page.console_errors.append(msg.text),  # type: ignore[attr-defined]
-            )
-            page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))  # type: ignore[attr-defined]
-            yield page
-        finally:
-            context.close()
+        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))  # type: ignore[attr-defined]
+        yield page
+    finally:
+        context.close()

@@ -58,25 +58,23 @@ def lite_site(tmp_path_factory):
 
 
 @pytest.fixture
-def lite_browser(lite_site, tmp_path):
+def lite_browser(lite_site, playwright_session, tmp_path):
     """A fresh Chromium profile; every request to another origin is recorded in `page.foreign`."""
-    from playwright.sync_api import sync_playwright
-
     base, _ = lite_site
     profile = tmp_path / "profile"
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=LITE_ARGS, accept_downloads=True,
-            viewport={"width": 1400, "height": 1000}, locale="vi-VN", env={**os.environ, "HOME": str(profile)})
-        foreign: list[str] = []
-        context.on("request", lambda request: request.url.startswith(("data:", "blob:", base)) or foreign.append(request.url))
-        page = context.pages[0] if context.pages else context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.foreign = foreign
-        try:
-            yield page
-        finally:
-            context.close()
+    pw = playwright_session
+    context = pw.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), headless=True, args=LITE_ARGS, accept_downloads=True,
+        viewport={"width": 1400, "height": 1000}, locale="vi-VN", env={**os.environ, "HOME": str(profile)})
+    foreign: list[str] = []
+    context.on("request", lambda request: request.url.startswith(("data:", "blob:", base)) or foreign.append(request.url))
+    page = context.pages[0] if context.pages else context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.foreign = foreign
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def open_lite_notebook(page, base: str, path: str) -> None:
