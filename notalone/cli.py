@@ -182,6 +182,13 @@ def cmd_grade(args) -> int:
 
     root = _course(args)
     names = assignments(root) if args.assignment == ["all"] else args.assignment
+    from .config import course_config
+    from .grader import grading_differences
+
+    for problem in grading_differences(course_config(root)):
+        print(f"notalone grade: note: {problem} in the course's configuration, so plain `nbgrader autograde` and "
+              "formgrader will not grade as this command does; copy the grading lines of the course's "
+              "assessments/nbgrader_config.py into it.", file=sys.stderr)
 
     def announce(mechanisms) -> None:
         print("notalone grade: protections on this machine:", file=sys.stderr)

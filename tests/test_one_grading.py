@@ -196,3 +196,16 @@ def test_a_broken_configuration_file_is_named(tmp_path, monkeypatch):
         course_config(tmp_path)
     assert str(tmp_path / "nbgrader_config.py") in str(error.value) and "SyntaxError" in str(error.value)
 
+
+def test_grade_says_when_the_course_configuration_would_grade_differently(tmp_path, capsys, monkeypatch):
+    """A course made before its nbgrader_config.py named the grading steps: `notalone grade` still grades with
+    them, and says plain nbgrader would not."""
+    from notalone.cli import main
+
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-user-config"))
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "source" / "unit01").mkdir(parents=True)
+    main(["grade", "unit01", "--course", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "c.Autograde.autograde_preprocessors leaves out" in err and "notalone.grader.SandboxedExecute" in err
+
