@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 
-import nbformat
 import pytest
 
 from notalone.course import load_manifest, navigation_markdown
@@ -18,7 +17,7 @@ from widgets.pledge import MAX_CHARACTERS, MAX_NAME, MIN_CHARACTERS, Pledge, Ple
 from widgets.progress import ProgressStore
 from widgets.rules import rules
 
-from support import REPO
+from support import REPO, run_notebook_cells
 
 WORDS = {
     "no-strangers": "I won't click links or join video calls from people I only know online.",
@@ -156,11 +155,7 @@ def test_the_pledge_notebook_runs_and_ends_with_the_help_card(dummy_comm, tmp_pa
     folder = tmp_path / "pledge"
     shutil.copytree(REPO / "lessons" / "pledge", folder, ignore=shutil.ignore_patterns("notalone-progress*.json", "my-pledge*"))
     monkeypatch.chdir(folder)
-    notebook = nbformat.read(folder / f"pledge.{language}.ipynb", as_version=4)
-    namespace: dict = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, f"pledge.{language}.ipynb", "exec"), namespace)
+    notebook, namespace = run_notebook_cells(folder / f"pledge.{language}.ipynb")
     assert notebook.cells[-1].source.strip().endswith(f"show_help_card(language=\"{language}\")")
     view = namespace["pledge"]
     assert view.language == language

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import shutil
 
-import nbformat
 import pytest
 
 from widgets import load_quiz, load_scenario
 
-from support import REPO
+from support import REPO, run_notebook_cells
 
 LESSON = REPO / "lessons" / "unit07-share-with-family"
 SOURCE = REPO / "assessments" / "source" / "unit07-share-with-family"
@@ -72,11 +71,7 @@ def test_the_lesson_runs_and_keeps_every_choice(dummy_comm, tmp_path, monkeypatc
     folder = tmp_path / "unit07"
     shutil.copytree(LESSON, folder, ignore=shutil.ignore_patterns("notalone-progress*.json"))
     monkeypatch.chdir(folder)
-    notebook = nbformat.read(folder / f"{LESSON.name}.{language}.ipynb", as_version=4)
-    namespace: dict = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, f"{LESSON.name}.{language}.ipynb", "exec"), namespace)
+    _, namespace = run_notebook_cells(folder / f"{LESSON.name}.{language}.ipynb")
     friend, practice, quiz = namespace["friend"], namespace["practice"], namespace["quiz"]
     for option in ("listen-first", "name-signs", "tell-adult", "ask-for-time"):
         friend.choose(option)

@@ -16,13 +16,12 @@ import csv
 import json
 import shutil
 
-import nbformat
 import pytest
 
 from widgets import load_quiz, load_scenario
 from widgets.red_flags import load_rules, words
 
-from support import REPO
+from support import REPO, run_notebook_cells
 
 UNIT = "unit09-easy-job-high-pay"
 LESSON = REPO / "lessons" / UNIT
@@ -133,11 +132,7 @@ def test_the_lesson_runs_and_keeps_every_choice(dummy_comm, tmp_path, monkeypatc
     folder = tmp_path / "unit09"
     shutil.copytree(LESSON, folder, ignore=shutil.ignore_patterns("notalone-progress*.json"))
     monkeypatch.chdir(folder)
-    notebook = nbformat.read(folder / f"{UNIT}.{language}.ipynb", as_version=4)
-    namespace: dict = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, f"{UNIT}.{language}.ipynb", "exec"), namespace)
+    _, namespace = run_notebook_cells(folder / f"{UNIT}.{language}.ipynb")
     assert (namespace["tp"], namespace["fp"], namespace["fn"]) == measure(2)
     job, account, quiz = namespace["job"], namespace["account"], namespace["quiz"]
     for option in ("peek", "do-task", "top-up", "top-up-again", "tell-parents"):

@@ -20,7 +20,7 @@ import pytest
 
 from widgets import load_quiz, load_scenario
 
-from support import REPO
+from support import REPO, run_notebook_cells
 
 UNIT = "unit10-your-image-your-rights"
 LESSON = REPO / "lessons" / UNIT
@@ -90,12 +90,7 @@ def test_the_graded_scenario_is_a_spine_and_the_key_is_safe():
 
 
 def run_lesson(folder, language) -> dict:
-    notebook = nbformat.read(folder / f"{UNIT}.{language}.ipynb", as_version=4)
-    namespace: dict = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, f"{UNIT}.{language}.ipynb", "exec"), namespace)
-    return namespace
+    return run_notebook_cells(folder / f"{UNIT}.{language}.ipynb")[1]
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])
